@@ -1,0 +1,74 @@
+"""What every adapter is: a translator from one inbound format to canonical message drafts.
+
+Adapters know nothing of HTTP, Kafka or the store. They get bytes (or a stream) and the id of
+the sender, and return drafts or raise :class:`TranslationError` listing every problem found.
+The gateway turns drafts into CloudEvents (ids, person keys, time) and stores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from schemas.envelope import CloudEvent
+
+__all__ = ["Adapter", "Draft", "Issue", "TranslationError"]
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One canonical message before the gateway gives it an id, a key and a time."""
+
+    event: type[CloudEvent]
+    data: BaseModel
+    #: When it happened at the source, if the source says; otherwise the receive time is used.
+    occurred_at: datetime | None = None
+    #: Where in the input it came from (JSON pointer, row number, XPath), for reports.
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One thing wrong with the input, precise enough for the sender to fix it.
+
+    ``where`` is a JSON pointer (``#/0/data/bsn``), ``row 12``, or an XPath; ``code`` is
+    stable (senders may act on it); ``message`` is for a person and never echoes a BSN.
+    """
+
+    where: str
+    code: str
+    message: str
+    field: str | None = None
+    value: str | None = None  # as received, already masked where personal
+
+
+@dataclass(eq=False)
+class TranslationError(Exception):
+    """The input cannot become canonical messages; ``issues`` lists every reason found."""
+
+    issues: Sequence[Issue]
+    code: str = "invalid-message"
+    summary: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.summary:
+            count = len(self.issues)
+            self.summary = f"{count} problem{'s' if count != 1 else ''} found in the input"
+        super().__init__(self.summary)
+
+    retriable: ClassVar[bool] = False
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """An inbound format. ``name`` is unique across the registry."""
+
+    name: str
+
+    def translate(self, payload: bytes, *, sender: str) -> list[Draft]:
+        """All drafts of one payload, or ``TranslationError`` with every issue."""
+        ...

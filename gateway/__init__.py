@@ -1,0 +1,1 @@
+"""The gateway: transport, durable intake, relay to Kafka, operations."""

@@ -1,0 +1,94 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from gateway.api.deps import ContextDep
+from gateway.context import GatewayContext
+from gateway.relay import LEASE_NAME
+from gateway.store.outbox_repo import lease_holder, outbox_depth
+from gateway.timeutil import as_utc
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Store reachable, relay running, Kafka reachable")
+async def readyz(ctx: ContextDep) -> Response:
+    checks: dict[str, Any] = {}
+    checks["store"] = await _check_store(ctx)
+    checks["relay"] = await _check_relay(ctx)
+    checks["kafka"] = await _check_kafka(ctx)
+    ready = all(c["ok"] for c in checks.values())
+    return Response(
+        orjson.dumps({"status": "ready" if ready else "not-ready", "checks": checks}),
+        status_code=200 if ready else 503,
+        media_type="application/json",
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+async def metrics(ctx: ContextDep) -> Response:
+    with contextlib.suppress(Exception):
+        async with ctx.store.read() as conn:
+            depth, oldest = await outbox_depth(conn)
+        ctx.metrics.outbox_depth.set(depth)
+        lag = (datetime.now(UTC) - as_utc(oldest)).total_seconds() if oldest else 0.0
+        ctx.metrics.relay_lag.set(max(lag, 0.0))
+    return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _check_store(ctx: GatewayContext) -> dict[str, Any]:
+    try:
+        await asyncio.wait_for(ctx.store.ping(), 2)
+    except Exception as exc:
+        return {"ok": False, "reason": type(exc).__name__}
+    return {"ok": True}
+
+
+async def _check_relay(ctx: GatewayContext) -> dict[str, Any]:
+    if ctx.relay is not None:
+        return {"ok": ctx.relay.running, "in_process": True, "holds_lease": ctx.relay.holds_lease}
+    # Relay runs as its own process (flexgw relay): it must hold a fresh lease.
+    try:
+        async with ctx.store.read() as conn:
+            holder = await lease_holder(conn, name=LEASE_NAME, now=datetime.now(UTC))
+    except Exception as exc:
+        return {"ok": False, "reason": type(exc).__name__}
+    return {"ok": holder is not None, "in_process": False, "holder": holder}
+
+
+async def _check_kafka(ctx: GatewayContext) -> dict[str, Any]:
+    if ctx.relay is not None:
+        return {"ok": ctx.relay.broker_ok}
+    reachable = await _tcp_reachable(ctx.settings.kafka_bootstrap_servers)
+    return {"ok": reachable}
+
+
+async def _tcp_reachable(bootstrap: str) -> bool:
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2)
+        except (OSError, TimeoutError, ValueError):
+            continue
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+        return True
+    return False

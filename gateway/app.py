@@ -1,0 +1,101 @@
+"""Builds the FastAPI app: settings in, everything wired, nothing global."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from adapters.base import Adapter
+from adapters.registry import load_adapters
+from gateway.api import health, messages
+from gateway.api.middleware import CorrelationMiddleware
+from gateway.api.problems import install_problem_handlers
+from gateway.auth import ClientRegistry
+from gateway.context import GatewayContext
+from gateway.events import EventFactory
+from gateway.intake import Intake
+from gateway.keys import person_key_secret
+from gateway.metrics import Metrics
+from gateway.relay import Relay, producer_factory
+from gateway.settings import Settings
+from gateway.store import Store, upgrade
+
+__all__ = ["build_context", "create_app"]
+
+
+def build_context(
+    settings: Settings,
+    *,
+    clients: ClientRegistry | None = None,
+    adapters: Mapping[str, Adapter] | None = None,
+    make_producer: Callable[[], AIOKafkaProducer] | None = None,
+    with_relay: bool | None = None,
+) -> GatewayContext:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.resolved_database_url)
+    metrics = Metrics()
+    events = EventFactory(
+        person_key_secret=person_key_secret(settings),
+        source_prefix=settings.source_prefix,
+        topic_for=settings.topic_for,
+    )
+    run_relay = settings.relay_enabled if with_relay is None else with_relay
+    relay = (
+        Relay(
+            store=store,
+            settings=settings,
+            metrics=metrics,
+            make_producer=make_producer or producer_factory(settings),
+        )
+        if run_relay
+        else None
+    )
+    intake = Intake(
+        store=store,
+        events=events,
+        metrics=metrics,
+        on_queued=relay.wake if relay is not None else (lambda: None),
+    )
+    return GatewayContext(
+        settings=settings,
+        store=store,
+        clients=clients or ClientRegistry.from_file(settings.resolved_clients_file),
+        adapters=adapters if adapters is not None else load_adapters(),
+        metrics=metrics,
+        events=events,
+        intake=intake,
+        relay=relay,
+    )
+
+
+def create_app(settings: Settings, *, context: GatewayContext | None = None) -> FastAPI:
+    ctx = context or build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if ctx.settings.auto_migrate:
+            await upgrade(ctx.store)
+        if ctx.relay is not None:
+            ctx.relay.start()
+        try:
+            yield
+        finally:
+            if ctx.relay is not None:
+                await ctx.relay.stop()
+            await ctx.store.dispose()
+
+    app = FastAPI(
+        title="Flextensie data-exchange gateway",
+        version="0.1.0",
+        summary="StUF, SETU and CSV in; canonical placement messages on Kafka out.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_problem_handlers(app)
+    app.include_router(messages.router)
+    app.include_router(health.router)
+    app.add_middleware(CorrelationMiddleware, metrics=ctx.metrics)
+    return app

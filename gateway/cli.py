@@ -1,0 +1,307 @@
+"""``flexgw``: run the gateway, its relay and its local Kafka; try a message by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gateway.settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="flexgw",
+    help="Flextensie data-exchange gateway.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+kafka_app = typer.Typer(
+    help="A local Apache Kafka broker (KRaft, single node).", no_args_is_help=True
+)
+clients_app = typer.Typer(help="API clients.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(kafka_app, name="kafka")
+app.add_typer(clients_app, name="clients")
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Overrides FLEXGW_DATA_DIR.", show_default=False)
+]
+
+
+def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    try:
+        return Settings(**values)
+    except ValueError as exc:
+        typer.secho(f"configuration error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+# --- serve / relay -----------------------------------------------------------------------
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Overrides FLEXGW_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides FLEXGW_PORT.")] = None,
+    relay: Annotated[
+        bool, typer.Option("--relay/--no-relay", help="Run the relay inside this process.")
+    ] = True,
+) -> None:
+    """Run the HTTP gateway (and, by default, the relay to Kafka)."""
+    _serve(_settings(data_dir, host=host, port=port, relay_enabled=relay))
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.auth import ClientsFileError
+    from gateway.log import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        application = create_app(settings)
+    except ClientsFileError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=15,
+    )
+
+
+@app.command("relay")
+def relay_command(data_dir: DataDir = None) -> None:
+    """Run only the relay (outbox -> Kafka), e.g. beside `serve --no-relay`."""
+    from gateway.log import configure_logging
+    from gateway.metrics import Metrics
+    from gateway.relay import Relay, producer_factory
+    from gateway.store import Store, upgrade
+
+    settings = _settings(data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+
+    async def run() -> None:
+        store = Store(settings.resolved_database_url)
+        await upgrade(store)
+        relay = Relay(
+            store=store,
+            settings=settings,
+            metrics=Metrics(),
+            make_producer=producer_factory(settings),
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        relay.start()
+        await stop.wait()
+        await relay.stop()
+        await store.dispose()
+
+    asyncio.run(run())
+
+
+# --- db --------------------------------------------------------------------------------------
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
+    """Create or migrate the store's tables."""
+    from gateway.store import Store, upgrade
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> None:
+        store = Store(settings.resolved_database_url)
+        try:
+            await upgrade(store, revision)
+        finally:
+            await store.dispose()
+
+    asyncio.run(run())
+    _say(f"store at revision {revision}: {_redact(settings.resolved_database_url)}")
+
+
+# --- kafka -----------------------------------------------------------------------------------
+KafkaHome = Annotated[Path | None, typer.Option(help="Broker state directory [data-dir/kafka].")]
+KafkaPort = Annotated[int, typer.Option(help="Client port on 127.0.0.1.")]
+
+
+def _local_kafka(data_dir: Path | None, home: Path | None, port: int) -> Any:
+    from gateway.localkafka import LocalKafka
+
+    settings = _settings(data_dir)
+    return LocalKafka(
+        home=home or settings.data_dir / "kafka",
+        cache=Path.home() / ".cache" / "flexgw",
+        port=port,
+        controller_port=port + 1,
+    )
+
+
+@kafka_app.command("up")
+def kafka_up(data_dir: DataDir = None, home: KafkaHome = None, port: KafkaPort = 9092) -> None:
+    """Fetch Kafka with mvn (first time), format KRaft storage, start, wait until ready."""
+    from gateway.localkafka import KafkaError
+
+    broker = _local_kafka(data_dir, home, port)
+    try:
+        broker.up(say=_say)
+    except KafkaError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(broker.bootstrap)
+
+
+@kafka_app.command("down")
+def kafka_down(data_dir: DataDir = None, home: KafkaHome = None, port: KafkaPort = 9092) -> None:
+    """Stop the local broker (its data stays for the next `up`)."""
+    broker = _local_kafka(data_dir, home, port)
+    _say("Kafka stopped" if broker.down() else "Kafka was not running")
+
+
+@kafka_app.command("status")
+def kafka_status(data_dir: DataDir = None, home: KafkaHome = None, port: KafkaPort = 9092) -> None:
+    broker = _local_kafka(data_dir, home, port)
+    running = broker.is_running()
+    typer.echo(f"{'running' if running else 'stopped'} {broker.bootstrap}")
+    raise typer.Exit(0 if running else 1)
+
+
+# --- clients ---------------------------------------------------------------------------------
+@clients_app.command("add")
+def clients_add(
+    client_id: Annotated[str, typer.Argument(help="e.g. gemeente-amsterdam")],
+    role: Annotated[str, typer.Option(help="municipality | agency | ops-viewer | ops-admin")],
+    gemeentecode: Annotated[str | None, typer.Option(help="For a municipality.")] = None,
+    kvk: Annotated[str | None, typer.Option(help="For an agency.")] = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a client with a new API key; the key is printed once, only its hash is kept."""
+    from gateway.clients_file import ClientsFileError, add_client
+
+    settings = _settings(data_dir)
+    try:
+        key = add_client(
+            settings.resolved_clients_file,
+            client_id=client_id,
+            role=role,
+            gemeentecode=gemeentecode,
+            kvk=kvk,
+            name=name,
+        )
+    except ClientsFileError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    _say(f"added {client_id} to {settings.resolved_clients_file}; its API key (shown once):")
+    typer.echo(key)
+
+
+# --- send ------------------------------------------------------------------------------------
+@app.command()
+def send(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON message(s).")],
+    key: Annotated[str, typer.Option(envvar="FLEXGW_API_KEY", help="API key.")],
+    url: Annotated[str, typer.Option(help="Gateway base URL.")] = "http://127.0.0.1:8080",
+    idempotency_key: Annotated[str | None, typer.Option(help="Idempotency-Key header.")] = None,
+) -> None:
+    """POST a canonical JSON file to /v1/messages and print the answer."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    try:
+        response = httpx.post(
+            f"{url.rstrip('/')}/v1/messages", content=file.read_bytes(), headers=headers, timeout=60
+        )
+    except httpx.HTTPError as exc:
+        typer.secho(f"could not reach the gateway at {url}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"HTTP {response.status_code}", err=True)
+    typer.echo(response.text)
+    raise typer.Exit(0 if response.status_code < 300 else 1)
+
+
+# --- dev: the one command of the README ------------------------------------------------------
+@app.command()
+def dev(
+    data_dir: DataDir = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port [8080].")] = None,
+    kafka_port: Annotated[int, typer.Option(help="Local Kafka port.")] = 9092,
+) -> None:
+    """Local run: start Kafka, create demo clients, migrate SQLite, serve. Ctrl-C stops all."""
+    from gateway.clients_file import ensure_demo_clients
+
+    settings = _settings(data_dir, port=port, kafka_bootstrap_servers=f"127.0.0.1:{kafka_port}")
+    from gateway.localkafka import KafkaError
+
+    broker = _local_kafka(data_dir, None, kafka_port)
+    try:
+        broker.up(say=_say)
+    except KafkaError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    keys = ensure_demo_clients(settings.resolved_clients_file, settings.data_dir / "demo-keys.txt")
+    base = f"http://{settings.host}:{settings.port}"
+    _say(
+        "\n".join(
+            [
+                "",
+                f"Gateway: {base}   (OpenAPI: {base}/docs, health: {base}/readyz)",
+                f"Kafka:   {broker.bootstrap}   topic {settings.default_topic}",
+                f"Store:   {_redact(settings.resolved_database_url)}",
+                f"Demo API keys ({settings.data_dir / 'demo-keys.txt'}):",
+                *(f"  {client:<24} {secret}" for client, secret in keys.items()),
+                "Send a first message:",
+                f"  curl -sS -X POST {base}/v1/messages -H 'Content-Type: application/json' \\",
+                f"    -H 'Authorization: Bearer {keys.get('gemeente-amsterdam', '<key>')}' \\",
+                "    --data @docs/examples/candidate.enrolled.json",
+                "",
+            ]
+        )
+    )
+    try:
+        _serve(settings)
+    finally:
+        with contextlib.suppress(Exception):
+            broker.down()
+            _say("Kafka stopped")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Everything a request handler may need, built once per app and passed in (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapters.base import Adapter
+from gateway.auth import ClientRegistry
+from gateway.events import EventFactory
+from gateway.intake import Intake
+from gateway.metrics import Metrics
+from gateway.relay import Relay
+from gateway.settings import Settings
+from gateway.store import Store
+
+__all__ = ["GatewayContext"]
+
+
+@dataclass
+class GatewayContext:
+    settings: Settings
+    store: Store
+    clients: ClientRegistry
+    adapters: Mapping[str, Adapter]
+    metrics: Metrics
+    events: EventFactory
+    intake: Intake
+    relay: Relay | None
+
+    def adapter(self, name: str) -> Adapter:
+        try:
+            return self.adapters[name]
+        except KeyError:
+            raise RuntimeError(
+                f"adapter {name!r} is not installed (pip install -e . registers the adapters)"
+            ) from None

@@ -1,0 +1,270 @@
+"""A real single-node Apache Kafka (KRaft, broker+controller) on 127.0.0.1, for the local run
+and the tests. Jars come from Maven Central with ``mvn`` into a cache and are reused; the
+broker runs on the machine's Java. No Docker.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["KAFKA_VERSION", "KafkaError", "LocalKafka"]
+
+KAFKA_VERSION = "4.4.0"
+POM = Path(__file__).with_name("pom.xml")
+
+
+class KafkaError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LocalKafka:
+    """``home`` holds config, data, log and pid of one broker; ``cache`` the jars (shared)."""
+
+    home: Path
+    cache: Path
+    port: int = 9092
+    controller_port: int = 9093
+    partitions: int = 3
+    heap: str = "512m"
+    version: str = KAFKA_VERSION
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def libs(self) -> Path:
+        return self.cache / f"kafka-{self.version}" / "libs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "broker.log"
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.home / "broker.pid"
+
+    # --- jars ------------------------------------------------------------------------------
+    def fetch(self, say: Callable[[str], None] = lambda _m: None) -> Path:
+        marker = self.libs / ".complete"
+        if marker.exists():
+            return self.libs
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise KafkaError("mvn not found: install Maven (Debian: apt-get install maven)")
+        say(f"fetching Apache Kafka {self.version} from Maven Central into {self.libs} ...")
+        staging = self.libs.with_name("libs.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [
+                mvn,
+                "-q",
+                "-B",
+                "-f",
+                str(POM),
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging}",
+                f"-Dkafka.version={self.version}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise KafkaError(
+                f"mvn could not fetch Kafka:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+            )
+        shutil.rmtree(self.libs, ignore_errors=True)
+        staging.rename(self.libs)
+        marker.touch()
+        return self.libs
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def up(self, timeout: float = 90.0, say: Callable[[str], None] = lambda _m: None) -> None:
+        if self.is_running():
+            say(f"Kafka already running on {self.bootstrap}")
+            return
+        if _port_open(self.port):
+            raise KafkaError(f"port {self.port} is taken by another process")
+        self.fetch(say)
+        java = _java()
+        self.home.mkdir(parents=True, exist_ok=True)
+        config = self._write_config()
+        if not (self.home / "data" / "meta.properties").exists():
+            say("formatting KRaft storage ...")
+            result = subprocess.run(  # noqa: S603
+                [
+                    java,
+                    "-cp",
+                    str(self.libs / "*"),
+                    *self._jvm_flags(small=True),
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-c",
+                    str(config),
+                    f"--cluster-id={_cluster_id()}",
+                    "--ignore-formatted",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise KafkaError(f"formatting storage failed:\n{result.stdout}{result.stderr}")
+        say(f"starting Kafka {self.version} on {self.bootstrap} ...")
+        log = self.log_file.open("ab")
+        process = subprocess.Popen(  # noqa: S603
+            [java, "-cp", str(self.libs / "*"), *self._jvm_flags(), "kafka.Kafka", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the shell that started it; `down` stops it
+        )
+        log.close()
+        self._pid_file.write_text(str(process.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise KafkaError(f"Kafka exited with {process.returncode}:\n{self._log_tail()}")
+            # Kafka opens the client port only once the broker is unfenced: ready.
+            if _port_open(self.port):
+                say(f"Kafka is ready on {self.bootstrap}")
+                return
+            time.sleep(0.2)
+        self.down()
+        raise KafkaError(
+            f"Kafka did not open port {self.port} in {timeout:.0f}s:\n{self._log_tail()}"
+        )
+
+    def down(self, timeout: float = 30.0) -> bool:
+        """Stops the broker (SIGTERM, then SIGKILL); False when none was running."""
+        pid = self._pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.05)
+        self._pid_file.unlink(missing_ok=True)
+        return True
+
+    def is_running(self) -> bool:
+        pid = self._pid()
+        return pid is not None and _alive(pid) and _port_open(self.port)
+
+    # --- internals -------------------------------------------------------------------------
+    def _pid(self) -> int | None:
+        try:
+            pid = int(self._pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def _jvm_flags(self, small: bool = False) -> list[str]:
+        heap = "128m" if small else self.heap
+        return [
+            f"-Xmx{heap}",
+            f"-Xms{heap if small else '256m'}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        ]
+
+    def _write_config(self) -> Path:
+        path = self.home / "server.properties"
+        data = self.home / "data"
+        lines = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(data),
+            "num.partitions": str(self.partitions),
+            "auto.create.topics.enable": "true",
+            # A single node: every internal topic at replication 1, or idempotence,
+            # transactions and consumer groups do not work.
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "default.replication.factor": "1",
+            "min.insync.replicas": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "num.network.threads": "2",
+            "num.io.threads": "2",
+            "log.retention.hours": "24",
+        }
+        path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()), encoding="utf-8")
+        return path
+
+    def _log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+
+def _java() -> str:
+    home = os.environ.get("JAVA_HOME")  # the tool's own environment, not gateway settings
+    candidate = Path(home) / "bin" / "java" if home else None
+    if candidate is not None and candidate.exists():
+        return str(candidate)
+    found = shutil.which("java")
+    if found is None:
+        raise KafkaError("java not found: install a JDK 17+ (Debian: openjdk-17-jre-headless)")
+    return found
+
+
+def _cluster_id() -> str:
+    while True:
+        cid = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); reap it if it is ours.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True

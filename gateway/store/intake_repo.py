@@ -1,0 +1,144 @@
+"""Queries of the intake: store raw payloads with their canonical messages, find repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.events import OutboxRecord
+from gateway.store.tables import inbound, message_events, messages
+
+__all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRow:
+    id: str
+    sender: str
+    channel: str
+    content_type: str
+    content_hash: str
+    received_at: datetime
+    state: str
+    payload: bytes | None
+    payload_size: int
+    status_code: int
+    response: dict[str, Any]
+    idempotency_key: str | None = None
+    external_ref: str | None = None
+    error_code: str | None = None
+    correlation_id: str | None = None
+    payload_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    inbound_id: str
+    content_hash: str
+    idempotency_key: str | None
+    status_code: int
+    response: dict[str, Any]
+
+
+async def find_accepted(
+    conn: AsyncConnection, *, sender: str, idempotency_key: str | None, content_hash: str
+) -> list[StoredAnswer]:
+    """Earlier accepted submissions of this sender with this key or this content."""
+    match = inbound.c.dedupe_hash == content_hash
+    if idempotency_key is not None:
+        match = or_(match, inbound.c.idempotency_key == idempotency_key)
+    rows = await conn.execute(
+        select(
+            inbound.c.id,
+            inbound.c.content_hash,
+            inbound.c.idempotency_key,
+            inbound.c.status_code,
+            inbound.c.response,
+        ).where(inbound.c.sender == sender, match)
+    )
+    return [StoredAnswer(*row) for row in rows]
+
+
+async def insert_inbound(conn: AsyncConnection, row: InboundRow) -> None:
+    accepted = row.state != "rejected"
+    await conn.execute(
+        insert(inbound).values(
+            id=row.id,
+            sender=row.sender,
+            channel=row.channel,
+            content_type=row.content_type,
+            content_hash=row.content_hash,
+            received_at=row.received_at,
+            state=row.state,
+            idempotency_key=row.idempotency_key if accepted else None,
+            dedupe_hash=row.content_hash if accepted else None,
+            external_ref=row.external_ref,
+            status_code=row.status_code,
+            response=row.response,
+            error_code=row.error_code,
+            payload=row.payload,
+            payload_path=row.payload_path,
+            payload_size=row.payload_size,
+            correlation_id=row.correlation_id,
+        )
+    )
+    await conn.execute(
+        insert(message_events).values(
+            inbound_id=row.id,
+            at=row.received_at,
+            state=row.state,
+            actor=row.sender,
+            code=row.error_code,
+        )
+    )
+
+
+async def insert_messages(
+    conn: AsyncConnection,
+    records: Sequence[OutboxRecord],
+    *,
+    inbound_id: str,
+    sender: str,
+    at: datetime,
+    state: str = "queued",
+) -> None:
+    if not records:
+        return
+    await conn.execute(
+        insert(messages),
+        [
+            {
+                "id": r.id,
+                "inbound_id": inbound_id,
+                "sender": sender,
+                "type": r.type,
+                "topic": r.topic,
+                "key": r.key,
+                "headers": r.headers,
+                "value": r.value,
+                "state": state,
+                "attempts": 0,
+                "created_at": at,
+                "supersedes": r.supersedes,
+            }
+            for r in records
+        ],
+    )
+    await conn.execute(
+        insert(message_events),
+        [
+            {
+                "message_id": r.id,
+                "inbound_id": inbound_id,
+                "at": at,
+                "state": state,
+                "actor": sender,
+            }
+            for r in records
+        ],
+    )

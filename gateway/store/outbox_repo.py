@@ -1,0 +1,203 @@
+"""Queries of the relay: read the outbox in order, record what Kafka said, hold the lease."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.tables import message_events, messages, relay_lease
+
+__all__ = [
+    "Failure",
+    "OutboxRow",
+    "Published",
+    "acquire_lease",
+    "fetch_queued",
+    "mark_failed",
+    "mark_published",
+    "note_transient_failure",
+    "outbox_depth",
+    "release_lease",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    seq: int
+    id: str
+    type: str
+    topic: str
+    key: str
+    headers: list[list[str]]
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    seq: int
+    id: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    seq: int
+    id: str
+    code: str
+    message: str
+
+
+async def fetch_queued(conn: AsyncConnection, limit: int) -> list[OutboxRow]:
+    rows = await conn.execute(
+        select(
+            messages.c.seq,
+            messages.c.id,
+            messages.c.type,
+            messages.c.topic,
+            messages.c.key,
+            messages.c.headers,
+            messages.c.value,
+        )
+        .where(messages.c.state == "queued")
+        .order_by(messages.c.seq)
+        .limit(limit)
+    )
+    return [OutboxRow(*row) for row in rows]
+
+
+_publish_stmt = (
+    update(messages)
+    .where(messages.c.seq == bindparam("b_seq"))
+    .values(
+        state="published",
+        published_at=bindparam("b_at"),
+        kafka_partition=bindparam("b_partition"),
+        kafka_offset=bindparam("b_offset"),
+        attempts=messages.c.attempts + 1,
+        error_code=None,
+        error_message=None,
+    )
+)
+
+
+async def mark_published(
+    conn: AsyncConnection, done: Sequence[Published], *, at: datetime, actor: str
+) -> None:
+    if not done:
+        return
+    await conn.execute(
+        _publish_stmt,
+        [
+            {"b_seq": p.seq, "b_at": at, "b_partition": p.partition, "b_offset": p.offset}
+            for p in done
+        ],
+    )
+    await conn.execute(
+        insert(message_events),
+        [{"message_id": p.id, "at": at, "state": "published", "actor": actor} for p in done],
+    )
+
+
+_fail_stmt = (
+    update(messages)
+    .where(messages.c.seq == bindparam("b_seq"))
+    .values(
+        state="failed",
+        attempts=messages.c.attempts + 1,
+        error_code=bindparam("b_code"),
+        error_message=bindparam("b_message"),
+    )
+)
+
+
+async def mark_failed(
+    conn: AsyncConnection, failed: Sequence[Failure], *, at: datetime, actor: str
+) -> None:
+    if not failed:
+        return
+    await conn.execute(
+        _fail_stmt,
+        [{"b_seq": f.seq, "b_code": f.code, "b_message": f.message[:2000]} for f in failed],
+    )
+    await conn.execute(
+        insert(message_events),
+        [
+            {
+                "message_id": f.id,
+                "at": at,
+                "state": "failed",
+                "actor": actor,
+                "code": f.code,
+                "detail": f.message[:2000],
+            }
+            for f in failed
+        ],
+    )
+
+
+async def note_transient_failure(
+    conn: AsyncConnection, seqs: Sequence[int], *, code: str, message: str
+) -> None:
+    """Still queued, but the attempt and its reason are visible to ops."""
+    if not seqs:
+        return
+    await conn.execute(
+        update(messages)
+        .where(messages.c.seq.in_(seqs))
+        .values(attempts=messages.c.attempts + 1, error_code=code, error_message=message[:2000])
+    )
+
+
+async def outbox_depth(conn: AsyncConnection) -> tuple[int, datetime | None]:
+    """How many messages wait, and since when the oldest waits."""
+    row = (
+        await conn.execute(
+            select(func.count(), func.min(messages.c.created_at)).where(
+                messages.c.state == "queued"
+            )
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+async def acquire_lease(
+    conn: AsyncConnection, *, name: str, owner: str, now: datetime, ttl: timedelta
+) -> bool:
+    """Takes or renews the lease; False while another owner holds an unexpired one."""
+    result = await conn.execute(
+        update(relay_lease)
+        .where(
+            relay_lease.c.name == name,
+            (relay_lease.c.owner == owner) | (relay_lease.c.expires_at < now),
+        )
+        .values(owner=owner, expires_at=now + ttl)
+    )
+    if result.rowcount == 1:
+        return True
+    exists = await conn.scalar(select(func.count()).where(relay_lease.c.name == name))
+    if exists:
+        return False
+    await conn.execute(insert(relay_lease).values(name=name, owner=owner, expires_at=now + ttl))
+    return True
+
+
+async def release_lease(conn: AsyncConnection, *, name: str, owner: str) -> None:
+    await conn.execute(
+        relay_lease.delete().where(relay_lease.c.name == name, relay_lease.c.owner == owner)
+    )
+
+
+async def lease_holder(conn: AsyncConnection, *, name: str, now: datetime) -> str | None:
+    row = (
+        await conn.execute(
+            select(relay_lease.c.owner).where(
+                relay_lease.c.name == name, relay_lease.c.expires_at >= now
+            )
+        )
+    ).first()
+    return None if row is None else str(row[0])

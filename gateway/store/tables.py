@@ -1,0 +1,121 @@
+"""The store's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them;
+this module is what the code queries against, and a test checks both agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["inbound", "message_events", "messages", "metadata", "relay_lease"]
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: Every payload that reached the gateway, raw, as received: accepted or rejected.
+inbound = Table(
+    "inbound",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sender", String(64), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    # received -> accepted | rejected (| partially_accepted for files)
+    Column("state", String(24), nullable=False),
+    # Set only once accepted: a repeat with the same key or content gets the stored answer.
+    Column("idempotency_key", String(200)),
+    Column("dedupe_hash", String(64)),
+    # The sender's own reference (StUF referentienummer, file name, ...).
+    Column("external_ref", String(200)),
+    Column("status_code", Integer),
+    Column("response", JSON),
+    Column("error_code", String(64)),
+    Column("payload", LargeBinary),
+    # Large files are kept on disk under the data directory instead of in ``payload``.
+    Column("payload_path", String(500)),
+    Column("payload_size", BigInteger, nullable=False),
+    Column("purged_at", DateTime(timezone=True)),
+    Column("correlation_id", String(64)),
+    UniqueConstraint("sender", "idempotency_key", name="uq_inbound_sender_idempotency_key"),
+    UniqueConstraint("sender", "dedupe_hash", name="uq_inbound_sender_dedupe_hash"),
+    Index("ix_inbound_received_at", "received_at"),
+    Index("ix_inbound_sender_external_ref", "sender", "external_ref"),
+)
+
+#: Canonical messages: the outbox the relay drains, and their current state.
+messages = Table(
+    "messages",
+    metadata,
+    # Publication order; per person key the relay never overtakes a lower seq.
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),  # CloudEvent id
+    Column("inbound_id", String(36), ForeignKey("inbound.id"), nullable=False),
+    Column("sender", String(64), nullable=False),
+    Column("type", String(64), nullable=False),  # short type, e.g. placement.started
+    Column("topic", String(249), nullable=False),
+    Column("key", String(64), nullable=False),  # pseudonymous person key
+    Column("headers", JSON, nullable=False),  # [[name, value], ...] ce_* headers
+    Column("value", LargeBinary, nullable=False),  # JSON data, exactly as published
+    # queued -> published | failed; failed -> queued (replay); queued <-> held
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+    Column("kafka_partition", Integer),
+    Column("kafka_offset", BigInteger),
+    Column("supersedes", String(64)),
+    Index("ix_messages_state_seq", "state", "seq"),
+    Index("ix_messages_key_seq", "key", "seq"),
+    Index("ix_messages_inbound_id", "inbound_id"),
+)
+
+#: History of state transitions of inbound payloads and canonical messages (append-only).
+message_events = Table(
+    "message_events",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("message_id", String(64)),
+    Column("inbound_id", String(36)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("code", String(64)),
+    Column("detail", Text),
+    Index("ix_message_events_message_id", "message_id"),
+    Index("ix_message_events_inbound_id", "inbound_id"),
+)
+
+#: At most one relay publishes at a time: it holds this lease and renews it.
+relay_lease = Table(
+    "relay_lease",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

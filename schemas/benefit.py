@@ -1,0 +1,43 @@
+"""Benefit family: the status of the candidate's social-assistance benefit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Self
+
+from pydantic import model_validator
+
+from schemas.common import Period, PersonRef
+from schemas.envelope import CloudEvent
+
+__all__ = ["BenefitStatusChanged", "BenefitStatusChangedData"]
+
+BenefitKind = Literal["participatiewet", "ioaw", "ioaz", "anw", "other"]
+BenefitStatus = Literal["active", "suspended", "ended"]
+
+
+class BenefitStatusChangedData(PersonRef):
+    benefit_kind: BenefitKind = "participatiewet"
+    status: BenefitStatus
+    effective_date: date
+    benefit_start: date | None = None
+    benefit_end: date | None = None
+    suspension: Period | None = None
+
+    @model_validator(mode="after")
+    def _status_fits_dates(self) -> Self:
+        if self.status == "suspended" and self.suspension is None:
+            raise ValueError("a suspended benefit needs a suspension period")
+        if self.status == "ended" and self.benefit_end is None:
+            raise ValueError("an ended benefit needs benefit_end")
+        if self.benefit_start and self.benefit_end and self.benefit_end < self.benefit_start:
+            raise ValueError("benefit_end lies before benefit_start")
+        return self
+
+
+class BenefitStatusChanged(CloudEvent):
+    short_type = "benefit.status-changed"
+    type: Literal["nl.flextensie.benefit.status-changed.v1"] = (
+        "nl.flextensie.benefit.status-changed.v1"
+    )
+    data: BenefitStatusChangedData

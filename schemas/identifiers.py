@@ -1,0 +1,122 @@
+"""Dutch identifiers and amounts used in canonical messages, validated on the way in.
+
+Every type here is an ``Annotated`` alias so that models stay plain and the JSON Schema
+carries the pattern a consumer can check without our code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.nl import bsn as stdnum_bsn
+
+__all__ = [
+    "Amount",
+    "Bsn",
+    "Gemeentecode",
+    "Hours",
+    "Iban",
+    "KvkNummer",
+    "Loonheffingennummer",
+    "mask_bsn",
+]
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _bsn(value: str) -> str:
+    digits = stdnum_bsn.compact(value)
+    # DOMAIN.md: an 8-digit number is a BSN written without its leading zero.
+    if len(digits) == 8 and digits.isdigit():
+        digits = "0" + digits
+    try:
+        return str(stdnum_bsn.validate(digits))
+    except StdnumError:
+        raise PydanticCustomError(
+            "invalid_bsn", "not a valid BSN (9 digits that pass the eleven test)"
+        ) from None
+
+
+def _iban(value: str) -> str:
+    try:
+        return str(stdnum_iban.validate(value))
+    except StdnumError:
+        raise PydanticCustomError(
+            "invalid_iban", "not a valid IBAN (check digits or length are wrong)"
+        ) from None
+
+
+def _loonheffingennummer(value: str) -> str:
+    compact = value.replace(" ", "").replace(".", "").upper()
+    rsin, sep, suffix = compact[:9], compact[9:10], compact[10:]
+    if sep != "L" or len(suffix) != 2 or not suffix.isdigit() or not stdnum_bsn.is_valid(rsin):
+        raise PydanticCustomError(
+            "invalid_loonheffingennummer",
+            "not a valid loonheffingennummer (RSIN/BSN + 'L' + 2 digits, e.g. 123456782L01)",
+        )
+    return compact
+
+
+Bsn = Annotated[
+    str,
+    BeforeValidator(_strip),
+    AfterValidator(_bsn),
+    Field(
+        description="Burgerservicenummer: 9 digits passing the eleven test.",
+        pattern=r"^[0-9]{8,9}$",
+        json_schema_extra={"examples": ["111222333"]},
+    ),
+]
+Iban = Annotated[
+    str,
+    BeforeValidator(_strip),
+    AfterValidator(_iban),
+    Field(
+        description="IBAN, ISO 13616 mod-97 checked, stored without spaces.",
+        pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$",
+        json_schema_extra={"examples": ["NL91ABNA0417164300"]},
+    ),
+]
+Gemeentecode = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(description="CBS municipality code, 4 digits.", pattern=r"^[0-9]{4}$"),
+]
+KvkNummer = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(description="Chamber of Commerce number, 8 digits.", pattern=r"^[0-9]{8}$"),
+]
+Loonheffingennummer = Annotated[
+    str,
+    BeforeValidator(_strip),
+    AfterValidator(_loonheffingennummer),
+    Field(
+        description="Payroll tax number: RSIN/BSN + 'L' + 2 digits.",
+        pattern=r"^[0-9]{9}L[0-9]{2}$",
+    ),
+]
+Amount = Annotated[
+    Decimal,
+    Field(
+        description="Amount in euro with at most 2 decimals (serialised as a string).",
+        max_digits=14,
+        decimal_places=2,
+    ),
+]
+Hours = Annotated[
+    Decimal,
+    Field(description="Hours with at most 2 decimals.", ge=0, max_digits=7, decimal_places=2),
+]
+
+
+def mask_bsn(value: str) -> str:
+    """What a person may see of a BSN outside a deliberate reveal: the last three digits."""
+    return "******" + value[-3:] if len(value) >= 3 else "*" * len(value)

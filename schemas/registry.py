@@ -1,0 +1,62 @@
+"""All canonical message types, looked up by their CloudEvents ``type`` or short name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from pydantic import BaseModel
+
+from schemas.benefit import BenefitStatusChanged
+from schemas.candidate import CandidateChanged, CandidateEnrolled, CandidateWithdrawn
+from schemas.envelope import CloudEvent, event_type
+from schemas.payroll import EarningsReported, HoursReported
+from schemas.person import PersonChanged
+from schemas.placement import PlacementChanged, PlacementEnded, PlacementStarted
+
+__all__ = [
+    "BY_SHORT_TYPE",
+    "BY_TYPE",
+    "EVENT_CLASSES",
+    "SCHEMA_BASE_URI",
+    "data_model",
+    "dataschema_uri",
+    "full_type",
+]
+
+#: Where the published JSON Schemas live (also the ``$id`` of each file in ``schemas/json``).
+SCHEMA_BASE_URI = "https://schemas.flextensie.nl/gateway/"
+
+EVENT_CLASSES: tuple[type[CloudEvent], ...] = (
+    CandidateEnrolled,
+    CandidateChanged,
+    CandidateWithdrawn,
+    BenefitStatusChanged,
+    PersonChanged,
+    PlacementStarted,
+    PlacementChanged,
+    PlacementEnded,
+    HoursReported,
+    EarningsReported,
+)
+
+
+def full_type(cls: type[CloudEvent]) -> str:
+    return event_type(cls.short_type, cls.version)
+
+
+def data_model(cls: type[CloudEvent]) -> type[BaseModel]:
+    annotation = cls.model_fields["data"].annotation
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        raise TypeError(f"{cls.__name__}.data is not a pydantic model")
+    return annotation
+
+
+def dataschema_uri(cls: type[CloudEvent]) -> str:
+    return f"{SCHEMA_BASE_URI}{cls.short_type}.v{cls.version}.json"
+
+
+BY_TYPE: Mapping[str, type[CloudEvent]] = MappingProxyType({full_type(c): c for c in EVENT_CLASSES})
+BY_SHORT_TYPE: Mapping[str, type[CloudEvent]] = MappingProxyType(
+    {c.short_type: c for c in EVENT_CLASSES}
+)
