@@ -124,7 +124,7 @@ def relay_command(data_dir: DataDir = None) -> None:
 
 # --- db --------------------------------------------------------------------------------------
 @db_app.command("upgrade")
-def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
+def db_upgrade(data_dir: DataDir = None, revision: str = "heads") -> None:
     """Create or migrate the store's tables."""
     from gateway.store import Store, upgrade
 

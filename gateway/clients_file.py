@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from gateway.auth import Client, ClientRegistry, ClientsFileError, hash_key, new_key
 
 __all__ = ["ClientsFileError", "add_client", "ensure_demo_clients"]
@@ -44,16 +46,23 @@ def add_client(
 ) -> str:
     """Appends a client with a fresh key to ``path`` and returns the key."""
     key = new_key()
-    candidate = Client.model_validate(
-        {
-            "id": client_id,
-            "role": role,
-            "name": name,
-            "gemeentecode": gemeentecode,
-            "kvk": kvk,
-            "key_sha256": [hash_key(key)],
-        }
-    )
+    try:
+        candidate = Client.model_validate(
+            {
+                "id": client_id,
+                "role": role,
+                "name": name,
+                "gemeentecode": gemeentecode,
+                "kvk": kvk,
+                "key_sha256": [hash_key(key)],
+            }
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'client'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ClientsFileError(f"cannot add {client_id!r}: {problems}") from None
     existing = ClientRegistry.from_file(path) if path.exists() else ClientRegistry([])
     if existing.get(client_id) is not None:
         raise ClientsFileError(f"client {client_id!r} already exists in {path}")

@@ -238,18 +238,41 @@ class Relay:
                 failed.append(Failure(row.seq, row.id, "broken-record", _describe(exc)))
                 continue
             sent.append((row, future))
+        await self._await_acknowledgements([f for _, f in sent])
         published: list[Published] = []
         transient: list[OutboxRow] = []
-        results = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
-        for (row, _), result in zip(sent, results, strict=True):
-            if isinstance(result, _PERMANENT):
-                failed.append(Failure(row.seq, row.id, _code(result), _describe(result)))
-            elif isinstance(result, BaseException):
+        for row, future in sent:
+            if not future.done():  # only when stopping during an outage
                 transient.append(row)
-                reason = reason or _describe(result)
+                reason = reason or "relay stopped before Kafka acknowledged"
+                continue
+            error = future.exception()
+            if isinstance(error, _PERMANENT):
+                failed.append(Failure(row.seq, row.id, _code(error), _describe(error)))
+            elif error is not None:
+                transient.append(row)
+                reason = reason or _describe(error)
             else:
+                result = future.result()
                 published.append(Published(row.seq, row.id, result.partition, result.offset))
         return _Outcome(published, failed, transient + unsent, reason)
+
+    async def _await_acknowledgements(self, futures: list[asyncio.Future[Any]]) -> None:
+        """Waits for the broker. aiokafka's idempotent producer never expires a batch: during
+        an outage it retries until the broker is back, keeping sequence numbers, so waiting
+        (not re-sending) is what keeps order and avoids duplicates. Meanwhile the wait is
+        visible: readiness drops and a warning repeats."""
+        pending: set[asyncio.Future[Any]] = set(futures)
+        patience = self._settings.kafka_request_timeout_ms / 1000
+        while pending:
+            _, pending = await asyncio.wait(pending, timeout=patience)
+            if not pending:
+                return
+            self.broker_ok = False
+            self._metrics.publish_retries.inc()
+            log.warning("relay_waiting_for_kafka", unacknowledged=len(pending))
+            if self._stopping.is_set():
+                return
 
     # --- helpers ---------------------------------------------------------------------------
     async def _ensure_producer(self) -> AIOKafkaProducer:

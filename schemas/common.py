@@ -27,7 +27,10 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 class CanonicalModel(BaseModel):
     """Base of every canonical model: unknown fields are an error, never silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # hide_input_in_errors: a ValidationError that ends up in a log must not carry a BSN.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, hide_input_in_errors=True
+    )
 
 
 class Period(CanonicalModel):

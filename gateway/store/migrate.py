@@ -24,7 +24,7 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
-async def upgrade(store: Store, revision: str = "head") -> None:
+async def upgrade(store: Store, revision: str = "heads") -> None:
     def _upgrade(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection

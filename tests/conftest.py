@@ -1,0 +1,193 @@
+"""Shared fixtures: a real Kafka broker and PostgreSQL per session; every store-backed test
+runs on SQLite and on PostgreSQL; a gateway harness around the real app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from gateway.app import build_context, create_app
+from gateway.auth import Client, ClientRegistry, hash_key
+from gateway.context import GatewayContext
+from gateway.localkafka import LocalKafka
+from gateway.settings import Settings
+from gateway.store.tables import messages
+from tests.services.postgres import PostgresServer, free_port, start_postgres
+
+PERSON_KEY_SECRET = "test-person-key-secret-0123456789abcdef"
+
+TEST_CLIENTS: dict[str, dict[str, Any]] = {
+    "gemeente-amsterdam": {"role": "municipality", "gemeentecode": "0363"},
+    "gemeente-rotterdam": {"role": "municipality", "gemeentecode": "0599"},
+    "flexwerk-uitzend": {"role": "agency", "kvk": "12345678"},
+    "andere-uitzend": {"role": "agency", "kvk": "87654321"},
+    "ops-admin": {"role": "ops-admin"},
+    "ops-viewer": {"role": "ops-viewer"},
+}
+TEST_KEYS = {client_id: f"key-{client_id}-{'x' * 16}" for client_id in TEST_CLIENTS}
+
+
+def make_test_clients() -> ClientRegistry:
+    return ClientRegistry(
+        Client.model_validate({"id": cid, "key_sha256": [hash_key(TEST_KEYS[cid])], **spec})
+        for cid, spec in TEST_CLIENTS.items()
+    )
+
+
+def two_free_ports() -> tuple[int, int]:
+    first = free_port()
+    second = free_port()
+    while second == first:
+        second = free_port()
+    return first, second
+
+
+def new_broker(home: Path) -> LocalKafka:
+    port, controller = two_free_ports()
+    return LocalKafka(
+        home=home, cache=Path.home() / ".cache" / "flexgw", port=port, controller_port=controller
+    )
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
+    broker = new_broker(tmp_path_factory.mktemp("kafka"))
+    broker.up()  # raises (fails the tests) when Kafka cannot start: never a skip
+    yield broker
+    broker.down()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+def _plain_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@asynccontextmanager
+async def fresh_database(server: PostgresServer) -> AsyncIterator[str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(_plain_dsn(server.admin_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = server.admin_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(_plain_dsn(server.admin_url))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    async with fresh_database(server) as url:
+        yield url
+
+
+@dataclass
+class Harness:
+    ctx: GatewayContext
+    client: httpx.AsyncClient
+    settings: Settings
+    topic: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def post(
+        self, body: Any, *, as_client: str = "gemeente-amsterdam", **headers: str
+    ) -> httpx.Response:
+        import orjson
+
+        content = body if isinstance(body, bytes) else orjson.dumps(body)
+        return await self.client.post(
+            "/v1/messages",
+            content=content,
+            headers={
+                "Authorization": f"Bearer {TEST_KEYS[as_client]}",
+                "Content-Type": "application/json",
+                **headers,
+            },
+        )
+
+    async def count(self, state: str | None = None) -> int:
+        query = select(func.count()).select_from(messages)
+        if state is not None:
+            query = query.where(messages.c.state == state)
+        async with self.ctx.store.read() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def wait_drained(self, timeout: float = 60.0) -> None:
+        """Until nothing is queued any more (published or failed)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.count("queued"):
+            if loop.time() > deadline:
+                raise TimeoutError(f"outbox still holds {await self.count('queued')} messages")
+            await asyncio.sleep(0.1)
+
+
+GatewayFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
+    """``async with make_gateway(kafka=broker, **settings) as gw`` runs the real app in process."""
+
+    @asynccontextmanager
+    async def factory(
+        kafka: LocalKafka | None = None, relay: bool | None = None, **overrides: Any
+    ) -> AsyncIterator[Harness]:
+        topic = overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}")
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=tmp_path / "data",
+            database_url=store_url,
+            kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
+            default_topic=topic,
+            person_key_secret=PERSON_KEY_SECRET,
+            relay_enabled=kafka is not None if relay is None else relay,
+            relay_poll_seconds=0.1,
+            relay_backoff_initial_seconds=0.05,
+            relay_backoff_max_seconds=1.0,
+            kafka_request_timeout_ms=5000,
+            **overrides,
+        )
+        ctx = build_context(settings, clients=make_test_clients())
+        app = create_app(settings, context=ctx)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                yield Harness(ctx=ctx, client=client, settings=settings, topic=topic)
+
+    return factory
+
+
+@pytest.fixture(autouse=True)
+def _no_real_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings in tests come from the tests, not from a developer's FLEXGW_* environment."""
+    for name in list(os.environ):
+        if name.startswith("FLEXGW_") and not name.startswith("FLEXGW_TEST_"):
+            monkeypatch.delenv(name)
