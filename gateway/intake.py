@@ -41,6 +41,8 @@ class Submission:
     channel: str
     content_type: str
     payload: bytes
+    #: Registry name of the adapter that translates it (kept for re-translation).
+    adapter: str | None = None
     idempotency_key: str | None = None
     external_ref: str | None = None
     correlation_id: str | None = None
@@ -124,6 +126,7 @@ class Intake:
             id=inbound_id,
             sender=submission.sender,
             channel=submission.channel,
+            adapter=submission.adapter,
             content_type=submission.content_type,
             content_hash=digest,
             received_at=received_at,
@@ -206,6 +209,7 @@ class Intake:
             id=inbound_id,
             sender=submission.sender,
             channel=submission.channel,
+            adapter=submission.adapter,
             content_type=submission.content_type,
             content_hash=digest,
             received_at=received_at,

@@ -70,6 +70,7 @@ async def submit_messages(
         Submission(
             sender=client.id,
             channel="rest",
+            adapter=adapter.name,
             content_type=content_type,
             payload=body,
             idempotency_key=idempotency_key,

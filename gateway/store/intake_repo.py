@@ -21,6 +21,7 @@ class InboundRow:
     id: str
     sender: str
     channel: str
+    adapter: str | None
     content_type: str
     content_hash: str
     received_at: datetime
@@ -71,6 +72,7 @@ async def insert_inbound(conn: AsyncConnection, row: InboundRow) -> None:
             id=row.id,
             sender=row.sender,
             channel=row.channel,
+            adapter=row.adapter,
             content_type=row.content_type,
             content_hash=row.content_hash,
             received_at=row.received_at,

@@ -41,6 +41,8 @@ inbound = Table(
     Column("id", String(36), primary_key=True),
     Column("sender", String(64), nullable=False),
     Column("channel", String(32), nullable=False),
+    # The adapter that translated it: what a re-translate after a fix runs again.
+    Column("adapter", String(64)),
     Column("content_type", String(100), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),

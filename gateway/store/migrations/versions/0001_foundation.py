@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("sender", sa.String(64), nullable=False),
         sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("adapter", sa.String(64)),
         sa.Column("content_type", sa.String(100), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
