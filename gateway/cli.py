@@ -58,8 +58,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Overrides FLEXGW_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Overrides FLEXGW_PORT.")] = None,
     relay: Annotated[
-        bool, typer.Option("--relay/--no-relay", help="Run the relay inside this process.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--relay/--no-relay",
+            help="Run the relay inside this process [FLEXGW_RELAY_ENABLED, default yes].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP gateway (and, by default, the relay to Kafka)."""
     _serve(_settings(data_dir, host=host, port=port, relay_enabled=relay))
@@ -73,6 +78,7 @@ def _serve(settings: Settings) -> None:
     from gateway.log import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
+    _tune_gc()
     try:
         application = create_app(settings)
     except ClientsFileError as exc:
@@ -288,6 +294,18 @@ def dev(
         with contextlib.suppress(Exception):
             broker.down()
             _say("Kafka stopped")
+
+
+def _tune_gc() -> None:
+    """A long-running server allocates many short-lived objects per message (parsed JSON,
+    models) next to a large, stable heap (libraries, metadata). The default thresholds make
+    the collector walk that heap every few hundred allocations; a higher first threshold
+    cuts that cost several times without letting garbage pile up."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _redact(url: str) -> str:

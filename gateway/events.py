@@ -1,9 +1,13 @@
-"""Turns adapter drafts into outbox records: CloudEvents in Kafka binary content mode.
+"""Turns adapter drafts into outbox records, and outbox records into Kafka headers.
 
-The record value is the JSON ``data``; the CloudEvents attributes travel as ``ce_*`` headers
-(CloudEvents Kafka protocol binding 1.0, binary mode) and ``content-type``. The record key is
-a pseudonymous person key: HMAC-SHA256 of the BSN under a secret, so all messages of one
-person land on one partition, in order, without the BSN ever being a key.
+On Kafka a canonical message is a CloudEvent in binary content mode (CloudEvents Kafka
+protocol binding 1.0): the record value is the JSON ``data``; the attributes travel as
+``ce_*`` headers and ``content-type``. The record key is a pseudonymous person key:
+HMAC-SHA256 of the BSN under a secret, so all messages of one person land on one partition,
+in order, without the BSN ever being a key.
+
+The store keeps the attributes as columns (id, source, type, time, key, supersedes) rather
+than the headers themselves; :func:`kafka_headers` derives the headers when publishing.
 """
 
 from __future__ import annotations
@@ -11,26 +15,38 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from adapters.base import Draft
-from schemas.registry import data_model, dataschema_uri, full_type
+from schemas.registry import BY_SHORT_TYPE, data_model, dataschema_uri, full_type
 
-__all__ = ["EventFactory", "OutboxRecord", "format_time"]
+__all__ = ["EventFactory", "OutboxRecord", "format_time", "kafka_headers"]
 
 # Fixed namespace: ids must come out the same for the same input on every machine, forever.
 _ID_NAMESPACE = uuid.UUID("6f1d3f7e-5b0a-4c1e-9a43-2f3c6b1f7e01")
+
+_PERSON_KEY_CACHE = 100_000
+
+# Per short type: (ce_type, ce_dataschema) as bytes, computed once.
+_TYPE_HEADERS: Mapping[str, tuple[bytes, bytes]] = MappingProxyType(
+    {
+        short: (full_type(cls).encode(), dataschema_uri(cls).encode())
+        for short, cls in BY_SHORT_TYPE.items()
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxRecord:
     id: str
-    type: str  # short type
+    type: str  # short type, e.g. placement.started
     topic: str
     key: str
-    headers: list[tuple[str, str]]
+    source: str
+    event_time: str  # RFC 3339, as published in ce_time
     value: bytes
     supersedes: str | None = None
 
@@ -38,6 +54,40 @@ class OutboxRecord:
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``, as CloudEvents expects."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def kafka_headers(
+    *,
+    id: str,
+    source: str,
+    type: str,
+    event_time: str,
+    key: str,
+    supersedes: str | None = None,
+) -> list[tuple[str, bytes]]:
+    ce_type, dataschema = _TYPE_HEADERS[type]
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", ce_type),
+        ("ce_time", event_time.encode()),
+        ("ce_subject", key.encode()),
+        ("ce_dataschema", dataschema),
+        ("content-type", b"application/json"),
+    ]
+    if supersedes:
+        headers.append(("ce_supersedes", supersedes.encode()))
+    return headers
+
+
+def _uuid5_text(sha1: bytes) -> str:
+    """What ``str(uuid.UUID(bytes=sha1[:16], version=5))`` gives, without the object."""
+    raw = bytearray(sha1[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class EventFactory:
@@ -53,9 +103,16 @@ class EventFactory:
         self._secret = person_key_secret
         self._source_prefix = source_prefix
         self._topic_for = topic_for
+        # The same persons recur in every batch; the HMAC is the costliest step per message.
+        self._keys: dict[str, str] = {}
 
     def person_key(self, bsn: str) -> str:
-        return hmac.new(self._secret, bsn.encode("ascii"), hashlib.sha256).hexdigest()
+        key = self._keys.get(bsn)
+        if key is None:
+            if len(self._keys) >= _PERSON_KEY_CACHE:
+                self._keys.clear()
+            key = self._keys[bsn] = hmac.digest(self._secret, bsn.encode("ascii"), "sha256").hex()
+        return key
 
     @staticmethod
     def message_id(sender: str, content_hash: str, index: int) -> str:
@@ -74,34 +131,31 @@ class EventFactory:
     ) -> list[OutboxRecord]:
         source = self._source_prefix + sender
         received = format_time(received_at)
+        # uuid5 by hand: the namespace digest is shared by every id of this payload.
+        prefix = hashlib.sha1(_ID_NAMESPACE.bytes, usedforsecurity=False)
+        prefix.update(f"{sender}\x1f{content_hash}\x1f".encode())
+        topics: dict[str, str] = {}
         records = []
         for offset, draft in enumerate(drafts):
             if not isinstance(draft.data, data_model(draft.event)):
                 raise TypeError(f"{draft.event.__name__} draft carries {type(draft.data).__name__}")
-            message_id = self.message_id(sender, content_hash, first_index + offset)
-            key = self.person_key(draft.data.bsn)  # type: ignore[attr-defined]
-            headers = [
-                ("ce_specversion", "1.0"),
-                ("ce_id", message_id),
-                ("ce_source", source),
-                ("ce_type", full_type(draft.event)),
-                ("ce_time", format_time(draft.occurred_at) if draft.occurred_at else received),
-                ("ce_subject", key),
-                ("ce_dataschema", dataschema_uri(draft.event)),
-                ("content-type", "application/json"),
-            ]
-            replaced = supersedes[offset] if offset < len(supersedes) else None
-            if replaced:
-                headers.append(("ce_supersedes", replaced))
+            digest = prefix.copy()
+            digest.update(str(first_index + offset).encode())
+            message_id = _uuid5_text(digest.digest())
+            short = draft.event.short_type
+            topic = topics.get(short)
+            if topic is None:
+                topic = topics[short] = self._topic_for(short)
             records.append(
                 OutboxRecord(
                     id=message_id,
-                    type=draft.event.short_type,
-                    topic=self._topic_for(draft.event.short_type),
-                    key=key,
-                    headers=headers,
+                    type=short,
+                    topic=topic,
+                    key=self.person_key(draft.data.bsn),  # type: ignore[attr-defined]
+                    source=source,
+                    event_time=format_time(draft.occurred_at) if draft.occurred_at else received,
                     value=draft.data.model_dump_json(exclude_none=True).encode("utf-8"),
-                    supersedes=replaced,
+                    supersedes=supersedes[offset] if offset < len(supersedes) else None,
                 )
             )
         return records

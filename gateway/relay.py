@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,9 @@ from aiokafka.errors import (
 )
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
+from gateway.events import kafka_headers
 from gateway.metrics import Metrics
+from gateway.partitioning import partition_hash
 from gateway.settings import Settings
 from gateway.store import Store
 from gateway.store.outbox_repo import (
@@ -62,8 +65,44 @@ _PERMANENT = (
 )
 
 
+# Rounds of ``relay_batch_size`` records in flight at once (handed over, not yet recorded).
+_PIPELINE_DEPTH = 3
+
+
+class _Recorder:
+    """The second half of the pipeline: settles rounds in order and records them."""
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.handled = 0
+        self.stop_reason = ""
+
+    async def run(self, rounds: asyncio.Queue[_Round | None]) -> None:
+        while (handed := await rounds.get()) is not None:
+            outcome = await self.relay._settle(handed)
+            await self.relay._record(outcome)
+            self.handled += len(outcome.published) + len(outcome.failed)
+            if outcome.transient:
+                self.stop_reason = self.stop_reason or outcome.transient_reason
+
+
+# Upper bound of the ce_* headers plus record framing, for the size check before sending.
+_HEADERS_SIZE = 1024
+_KEY_HASH_CACHE = 200_000
+
+
 class TransientPublishError(Exception):
     """Kafka could not take (all of) a batch now; the rest stays queued and is retried."""
+
+
+@dataclass(slots=True)
+class _Round:
+    """What one pipeline round handed to the producer (and what it could not)."""
+
+    sent: list[tuple[list[OutboxRow], asyncio.Future[Any]]] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    unsent: list[OutboxRow] = field(default_factory=list)
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +155,8 @@ class Relay:
         self.holds_lease = False
         self.broker_ok = False
         self._last_broker_check = 0.0
+        self._partitions: dict[str, list[int]] = {}
+        self._key_hashes: dict[bytes, int] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -166,12 +207,9 @@ class Relay:
         log.info("relay_stopped", owner=self.owner)
 
     async def publish_pending(self) -> int:
-        """One batch from the outbox, retried until Kafka took it; returns how many."""
-        async with self._store.read() as conn:
-            rows = await fetch_queued(conn, self._settings.relay_batch_size)
-        if not rows:
-            return 0
-        pending = rows
+        """Publishes until nothing is queued; transient failures are retried (tenacity,
+        exponential backoff with jitter, bounded wait). Returns how many were handled."""
+        handled = 0
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(TransientPublishError),
             wait=wait_random_exponential(
@@ -182,16 +220,44 @@ class Relay:
             reraise=True,
         ):
             with attempt:
-                if self._stopping.is_set():
-                    return 0
-                pending = await self._publish(pending)
-        return len(rows)
+                handled += await self._pump()
+        return handled
 
-    async def _publish(self, rows: Sequence[OutboxRow]) -> list[OutboxRow]:
-        outcome = await self._send(rows)
+    async def _pump(self) -> int:
+        """Reads the outbox in seq order and hands it to the producer, while a recorder task
+        waits for Kafka's acknowledgements and writes them to the store: up to
+        ``_PIPELINE_DEPTH`` rounds are in flight. Rounds are handed over and recorded strictly
+        in seq order."""
+        rounds: asyncio.Queue[_Round | None] = asyncio.Queue(maxsize=_PIPELINE_DEPTH)
+        recorder = _Recorder(self)
+        recording = asyncio.create_task(recorder.run(rounds), name="relay-recorder")
+        cursor = 0
+        try:
+            while not recorder.stop_reason and not self._stopping.is_set():
+                async with self._store.read() as conn:
+                    rows = await fetch_queued(
+                        conn, self._settings.relay_batch_size, after_seq=cursor
+                    )
+                if not rows:
+                    break
+                cursor = rows[-1].seq
+                handed = await self._hand_over(rows)
+                await rounds.put(handed)
+                if handed.unsent:
+                    # Per-key order: after a round that could not be handed over completely,
+                    # nothing later is sent until the retry starts again from the lowest seq.
+                    recorder.stop_reason = recorder.stop_reason or handed.reason
+        finally:
+            await rounds.put(None)
+            await recording
+        if recorder.stop_reason:
+            raise TransientPublishError(recorder.stop_reason)
+        return recorder.handled
+
+    async def _record(self, outcome: _Outcome) -> None:
         now = self._clock()
         async with self._store.write() as conn:
-            await mark_published(conn, outcome.published, at=now, actor="relay")
+            await mark_published(conn, outcome.published, at=now)
             await mark_failed(conn, outcome.failed, at=now, actor="relay")
             await note_transient_failure(
                 conn,
@@ -201,61 +267,117 @@ class Relay:
             )
         if outcome.published:
             self.broker_ok = True
-            type_of = {row.seq: row.type for row in rows}
-            for done in outcome.published:
-                self._metrics.published.labels(type_of[done.seq]).inc()
+            for short_type, count in Counter(p.type for p in outcome.published).items():
+                self._metrics.published.labels(short_type).inc(count)
         for failure in outcome.failed:
             self._metrics.failed.labels(failure.code).inc()
             log.warning("message_failed", message_id=failure.id, code=failure.code)
-        if outcome.transient:
-            raise TransientPublishError(outcome.transient_reason)
-        return []
 
-    async def _send(self, rows: Sequence[OutboxRow]) -> _Outcome:
-        failed: list[Failure] = []
+    async def _hand_over(self, rows: Sequence[OutboxRow]) -> _Round:
+        """Gives the rows to the producer as record batches per partition, in seq order.
+        Batches (``send_batch``) rather than per-record ``send`` keep the relay's cost per
+        record close to the producer's own."""
+        handed = _Round()
         try:
             producer = await self._ensure_producer()
         except Exception as exc:  # start() fails while the broker is down
-            return _Outcome([], [], list(rows), _describe(exc))
-        sent: list[tuple[OutboxRow, asyncio.Future[Any]]] = []
-        unsent: list[OutboxRow] = []
-        reason = ""
-        for index, row in enumerate(rows):
-            try:
-                headers = [(name, value.encode("utf-8")) for name, value in row.headers]
-                future = await producer.send(
-                    row.topic, value=row.value, key=row.key.encode("ascii"), headers=headers
-                )
-            except _PERMANENT as exc:
-                failed.append(Failure(row.seq, row.id, _code(exc), _describe(exc)))
-                continue
-            except (KafkaError, OSError, TimeoutError) as exc:
-                # Keep per-key order: nothing after a record that could not be handed over.
-                unsent = list(rows[index:])
-                reason = _describe(exc)
-                break
-            except Exception as exc:  # a broken stored record (headers, key)
-                failed.append(Failure(row.seq, row.id, "broken-record", _describe(exc)))
-                continue
-            sent.append((row, future))
-        await self._await_acknowledgements([f for _, f in sent])
+            handed.unsent = list(rows)
+            handed.reason = _describe(exc)
+            return handed
+        open_batches: dict[tuple[str, int], tuple[Any, list[OutboxRow]]] = {}
+        done: set[int] = set()
+        try:
+            for row in rows:
+                try:
+                    key, headers, partition = await self._prepare(producer, row)
+                except _PERMANENT as exc:
+                    handed.failed.append(Failure(row.seq, row.id, _code(exc), _describe(exc)))
+                    done.add(row.seq)
+                    continue
+                except (KafkaError, OSError, TimeoutError):
+                    raise
+                except Exception as exc:  # a broken stored record
+                    handed.failed.append(Failure(row.seq, row.id, "broken-record", _describe(exc)))
+                    done.add(row.seq)
+                    continue
+                slot = (row.topic, partition)
+                batch, members = open_batches.get(slot) or (producer.create_batch(), [])
+                if batch.append(key=key, value=row.value, timestamp=None, headers=headers) is None:
+                    # Full: hand it over, start the next batch for this partition.
+                    batch.close()
+                    future = await producer.send_batch(batch, row.topic, partition=partition)
+                    handed.sent.append((members, future))
+                    done.update(r.seq for r in members)
+                    batch, members = producer.create_batch(), []
+                    batch.append(key=key, value=row.value, timestamp=None, headers=headers)
+                members.append(row)
+                open_batches[slot] = (batch, members)
+            for (topic, partition), (batch, members) in open_batches.items():
+                batch.close()
+                future = await producer.send_batch(batch, topic, partition=partition)
+                handed.sent.append((members, future))
+                done.update(r.seq for r in members)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            handed.unsent = [r for r in rows if r.seq not in done]
+            handed.reason = _describe(exc)
+        return handed
+
+    async def _prepare(
+        self, producer: AIOKafkaProducer, row: OutboxRow
+    ) -> tuple[bytes, list[tuple[str, bytes]], int]:
+        headers = kafka_headers(
+            id=row.id,
+            source=row.source,
+            type=row.type,
+            event_time=row.event_time,
+            key=row.key,
+            supersedes=row.supersedes,
+        )
+        key = row.key.encode("ascii")
+        # One oversized record must fail alone, not take its whole batch down at the broker.
+        size = len(row.value) + len(key) + _HEADERS_SIZE
+        if size > self._settings.kafka_max_request_size:
+            raise MessageSizeTooLargeError(
+                f"record of about {size} bytes exceeds the maximum request size "
+                f"({self._settings.kafka_max_request_size} bytes)"
+            )
+        partitions = self._partitions.get(row.topic)
+        if partitions is None:
+            found = await producer.partitions_for(row.topic)
+            partitions = self._partitions[row.topic] = sorted(found)
+        hashed = self._key_hashes.get(key)
+        if hashed is None:
+            if len(self._key_hashes) >= _KEY_HASH_CACHE:
+                self._key_hashes.clear()
+            # The same persons recur; murmur2 in Python is the costliest step per record.
+            hashed = self._key_hashes[key] = partition_hash(key)
+        return key, headers, partitions[hashed % len(partitions)]
+
+    async def _settle(self, handed: _Round) -> _Outcome:
+        """Waits for the broker's acknowledgements of one round and sorts the results."""
+        await self._await_acknowledgements([future for _, future in handed.sent])
         published: list[Published] = []
+        failed = list(handed.failed)
         transient: list[OutboxRow] = []
-        for row, future in sent:
+        reason = handed.reason
+        for members, future in handed.sent:
             if not future.done():  # only when stopping during an outage
-                transient.append(row)
+                transient.extend(members)
                 reason = reason or "relay stopped before Kafka acknowledged"
                 continue
             error = future.exception()
             if isinstance(error, _PERMANENT):
-                failed.append(Failure(row.seq, row.id, _code(error), _describe(error)))
+                failed.extend(Failure(r.seq, r.id, _code(error), _describe(error)) for r in members)
             elif error is not None:
-                transient.append(row)
+                transient.extend(members)
                 reason = reason or _describe(error)
             else:
-                result = future.result()
-                published.append(Published(row.seq, row.id, result.partition, result.offset))
-        return _Outcome(published, failed, transient + unsent, reason)
+                meta = future.result()
+                published.extend(
+                    Published(r.seq, r.id, r.type, meta.partition, meta.offset + i)
+                    for i, r in enumerate(members)
+                )
+        return _Outcome(published, failed, transient + handed.unsent, reason)
 
     async def _await_acknowledgements(self, futures: list[asyncio.Future[Any]]) -> None:
         """Waits for the broker. aiokafka's idempotent producer never expires a batch: during
@@ -289,6 +411,7 @@ class Relay:
 
     async def _close_producer(self) -> None:
         producer, self._producer = self._producer, None
+        self._partitions.clear()  # topics may have been re-partitioned meanwhile
         if producer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(producer.stop(), 10)

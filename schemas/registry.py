@@ -46,6 +46,10 @@ def full_type(cls: type[CloudEvent]) -> str:
 
 
 def data_model(cls: type[CloudEvent]) -> type[BaseModel]:
+    return _DATA_MODELS.get(cls) or _data_model(cls)
+
+
+def _data_model(cls: type[CloudEvent]) -> type[BaseModel]:
     annotation = cls.model_fields["data"].annotation
     if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         raise TypeError(f"{cls.__name__}.data is not a pydantic model")
@@ -56,6 +60,9 @@ def dataschema_uri(cls: type[CloudEvent]) -> str:
     return f"{SCHEMA_BASE_URI}{cls.short_type}.v{cls.version}.json"
 
 
+_DATA_MODELS: Mapping[type[CloudEvent], type[BaseModel]] = MappingProxyType(
+    {c: _data_model(c) for c in EVENT_CLASSES}
+)
 BY_TYPE: Mapping[str, type[CloudEvent]] = MappingProxyType({full_type(c): c for c in EVENT_CLASSES})
 BY_SHORT_TYPE: Mapping[str, type[CloudEvent]] = MappingProxyType(
     {c.short_type: c for c in EVENT_CLASSES}

@@ -11,7 +11,8 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
-from gateway.store.tables import inbound, message_events, messages
+from gateway.store.bulk import db_time, executemany
+from gateway.store.tables import inbound, message_events
 
 __all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
 
@@ -109,38 +110,31 @@ async def insert_messages(
     at: datetime,
     state: str = "queued",
 ) -> None:
+    """The canonical messages of one payload. Their creation is their first history entry
+    (``created_at``, ``inbound_id``); ``message_events`` records later transitions."""
     if not records:
         return
-    await conn.execute(
-        insert(messages),
+    created = db_time(conn, at)
+    await executemany(
+        conn,
+        "INSERT INTO messages (id, inbound_id, sender, type, topic, key, source, event_time, "
+        "value, state, attempts, created_at, supersedes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
         [
-            {
-                "id": r.id,
-                "inbound_id": inbound_id,
-                "sender": sender,
-                "type": r.type,
-                "topic": r.topic,
-                "key": r.key,
-                "headers": r.headers,
-                "value": r.value,
-                "state": state,
-                "attempts": 0,
-                "created_at": at,
-                "supersedes": r.supersedes,
-            }
-            for r in records
-        ],
-    )
-    await conn.execute(
-        insert(message_events),
-        [
-            {
-                "message_id": r.id,
-                "inbound_id": inbound_id,
-                "at": at,
-                "state": state,
-                "actor": sender,
-            }
+            (
+                r.id,
+                inbound_id,
+                sender,
+                r.type,
+                r.topic,
+                r.key,
+                r.source,
+                r.event_time,
+                r.value,
+                state,
+                created,
+                r.supersedes,
+            )
             for r in records
         ],
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.store.bulk import db_time, executemany
 from gateway.store.tables import message_events, messages, relay_lease
 
 __all__ = [
@@ -32,14 +33,17 @@ class OutboxRow:
     type: str
     topic: str
     key: str
-    headers: list[list[str]]
+    source: str
+    event_time: str
     value: bytes
+    supersedes: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class Published:
     seq: int
     id: str
+    type: str
     partition: int
     offset: int
 
@@ -52,7 +56,8 @@ class Failure:
     message: str
 
 
-async def fetch_queued(conn: AsyncConnection, limit: int) -> list[OutboxRow]:
+async def fetch_queued(conn: AsyncConnection, limit: int, *, after_seq: int = 0) -> list[OutboxRow]:
+    """The next queued messages in publication order (``seq``), after ``after_seq``."""
     rows = await conn.execute(
         select(
             messages.c.seq,
@@ -60,46 +65,28 @@ async def fetch_queued(conn: AsyncConnection, limit: int) -> list[OutboxRow]:
             messages.c.type,
             messages.c.topic,
             messages.c.key,
-            messages.c.headers,
+            messages.c.source,
+            messages.c.event_time,
             messages.c.value,
+            messages.c.supersedes,
         )
-        .where(messages.c.state == "queued")
+        .where(messages.c.state == "queued", messages.c.seq > after_seq)
         .order_by(messages.c.seq)
         .limit(limit)
     )
     return [OutboxRow(*row) for row in rows]
 
 
-_publish_stmt = (
-    update(messages)
-    .where(messages.c.seq == bindparam("b_seq"))
-    .values(
-        state="published",
-        published_at=bindparam("b_at"),
-        kafka_partition=bindparam("b_partition"),
-        kafka_offset=bindparam("b_offset"),
-        attempts=messages.c.attempts + 1,
-        error_code=None,
-        error_message=None,
-    )
-)
-
-
-async def mark_published(
-    conn: AsyncConnection, done: Sequence[Published], *, at: datetime, actor: str
-) -> None:
-    if not done:
-        return
-    await conn.execute(
-        _publish_stmt,
-        [
-            {"b_seq": p.seq, "b_at": at, "b_partition": p.partition, "b_offset": p.offset}
-            for p in done
-        ],
-    )
-    await conn.execute(
-        insert(message_events),
-        [{"message_id": p.id, "at": at, "state": "published", "actor": actor} for p in done],
+async def mark_published(conn: AsyncConnection, done: Sequence[Published], *, at: datetime) -> None:
+    """Published is the expected path: the row's ``published_at``, partition and offset are
+    its history entry (no extra event row per message on the hot path)."""
+    when = db_time(conn, at)
+    await executemany(
+        conn,
+        "UPDATE messages SET state = 'published', published_at = ?, kafka_partition = ?, "
+        "kafka_offset = ?, attempts = attempts + 1, error_code = NULL, error_message = NULL "
+        "WHERE seq = ?",
+        [(when, p.partition, p.offset, p.seq) for p in done],
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 __all__ = ["inbound", "message_events", "messages", "metadata", "relay_lease"]
@@ -80,7 +81,10 @@ messages = Table(
     Column("type", String(64), nullable=False),  # short type, e.g. placement.started
     Column("topic", String(249), nullable=False),
     Column("key", String(64), nullable=False),  # pseudonymous person key
-    Column("headers", JSON, nullable=False),  # [[name, value], ...] ce_* headers
+    # CloudEvent attributes not derivable from the columns above (ce_* headers are built
+    # from them when publishing, see gateway.events.kafka_headers).
+    Column("source", String(200), nullable=False),
+    Column("event_time", String(32), nullable=False),
     Column("value", LargeBinary, nullable=False),  # JSON data, exactly as published
     # queued -> published | failed; failed -> queued (replay); queued <-> held
     Column("state", String(16), nullable=False),
@@ -92,7 +96,14 @@ messages = Table(
     Column("kafka_partition", Integer),
     Column("kafka_offset", BigInteger),
     Column("supersedes", String(64)),
-    Index("ix_messages_state_seq", "state", "seq"),
+    # Only what the relay still has to read is indexed for it: a partial index stays small
+    # and publishing a message only removes its entry.
+    Index(
+        "ix_messages_queued_seq",
+        "seq",
+        sqlite_where=text("state = 'queued'"),
+        postgresql_where=text("state = 'queued'"),
+    ),
     Index("ix_messages_key_seq", "key", "seq"),
     Index("ix_messages_inbound_id", "inbound_id"),
 )

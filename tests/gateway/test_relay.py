@@ -56,7 +56,7 @@ async def test_too_large_record_is_failed_with_reason_and_others_flow(
     assert rows[big].state == "failed"
     assert rows[big].error_code == "record-too-large"
     assert "MessageSizeTooLarge" in rows[big].error_message
-    assert events == [("queued", None), ("failed", "record-too-large")]
+    assert events == [("failed", "record-too-large")]
     assert rows[small1].state == rows[small2].state == "published"
     assert [headers_of(r)["ce_id"] for r in records] == [small1, small2]
 

@@ -56,7 +56,8 @@ def upgrade() -> None:
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("topic", sa.String(249), nullable=False),
         sa.Column("key", sa.String(64), nullable=False),
-        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("event_time", sa.String(32), nullable=False),
         sa.Column("value", sa.LargeBinary, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
@@ -73,7 +74,13 @@ def upgrade() -> None:
             ["inbound_id"], ["inbound.id"], name="fk_messages_inbound_id_inbound"
         ),
     )
-    op.create_index("ix_messages_state_seq", "messages", ["state", "seq"])
+    op.create_index(
+        "ix_messages_queued_seq",
+        "messages",
+        ["seq"],
+        sqlite_where=sa.text("state = 'queued'"),
+        postgresql_where=sa.text("state = 'queued'"),
+    )
     op.create_index("ix_messages_key_seq", "messages", ["key", "seq"])
     op.create_index("ix_messages_inbound_id", "messages", ["inbound_id"])
 
