@@ -85,6 +85,7 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
         finally:
             if ctx.relay is not None:
                 await ctx.relay.stop()
+            await ctx.intake.close()
             await ctx.store.dispose()
 
     app = FastAPI(

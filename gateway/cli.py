@@ -194,6 +194,52 @@ def kafka_status(data_dir: DataDir = None, home: KafkaHome = None, port: KafkaPo
     raise typer.Exit(0 if running else 1)
 
 
+@kafka_app.command("tail")
+def kafka_tail(
+    topic: Annotated[str, typer.Option(help="Topic to read.")] = "flextensie.placements.v1",
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = "127.0.0.1:9092",
+    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest record.")] = True,
+    limit: Annotated[int, typer.Option(help="Stop after this many records (0: never).")] = 0,
+) -> None:
+    """Print records of a topic (key, ce_* headers, value) as JSON lines, as a consumer sees
+    them. Ctrl-C stops."""
+    import json
+
+    from aiokafka import AIOKafkaConsumer
+
+    async def run() -> None:
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest" if from_beginning else "latest",
+        )
+        await consumer.start()
+        seen = 0
+        try:
+            async for record in consumer:
+                typer.echo(
+                    json.dumps(
+                        {
+                            "partition": record.partition,
+                            "offset": record.offset,
+                            "key": record.key.decode() if record.key else None,
+                            "headers": {k: v.decode() for k, v in record.headers},
+                            "value": json.loads(record.value) if record.value else None,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+                seen += 1
+                if limit and seen >= limit:
+                    break
+        finally:
+            await consumer.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
 # --- clients ---------------------------------------------------------------------------------
 @clients_app.command("add")
 def clients_add(

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.base import Draft, Issue, TranslationError
 from gateway.errors import Forbidden, GatewayError, IdempotencyConflict, InvalidMessage
 from gateway.events import EventFactory, format_time
+from gateway.group_commit import GroupCommitter
 from gateway.metrics import Metrics
 from gateway.store import Store
 from gateway.store.intake_repo import (
@@ -27,7 +28,6 @@ from gateway.store.intake_repo import (
     StoredAnswer,
     find_accepted,
     insert_inbound,
-    insert_messages,
 )
 
 __all__ = ["Intake", "Receipt", "Submission", "content_hash"]
@@ -86,6 +86,10 @@ class Intake:
         self._metrics = metrics
         self._on_queued = on_queued
         self._clock = clock
+        self._committer = GroupCommitter(store)
+
+    async def close(self) -> None:
+        await self._committer.close()
 
     async def submit(
         self,
@@ -140,11 +144,7 @@ class Intake:
             correlation_id=submission.correlation_id,
         )
         try:
-            async with self._store.write() as conn:
-                await insert_inbound(conn, row)
-                await insert_messages(
-                    conn, records, inbound_id=inbound_id, sender=submission.sender, at=received_at
-                )
+            await self._committer.write(row, records)
         except IntegrityError:
             # The same submission raced us in another request: answer as it was answered.
             earlier = await self._earlier(submission, digest)

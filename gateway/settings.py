@@ -66,8 +66,6 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     #: Largest body accepted on the JSON and SOAP endpoints (uploads stream and have their own).
     max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
-    #: Largest number of messages in one ``POST /v1/messages`` array.
-    max_messages_per_request: Annotated[int, Field(ge=1)] = 10_000
 
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -67,37 +67,50 @@ async def find_accepted(
 
 
 async def insert_inbound(conn: AsyncConnection, row: InboundRow) -> None:
-    accepted = row.state != "rejected"
+    await insert_inbound_many(conn, [row])
+
+
+async def insert_inbound_many(conn: AsyncConnection, rows: Sequence[InboundRow]) -> None:
+    """Raw payloads with their first history entry (accepted or rejected)."""
     await conn.execute(
-        insert(inbound).values(
-            id=row.id,
-            sender=row.sender,
-            channel=row.channel,
-            adapter=row.adapter,
-            content_type=row.content_type,
-            content_hash=row.content_hash,
-            received_at=row.received_at,
-            state=row.state,
-            idempotency_key=row.idempotency_key if accepted else None,
-            dedupe_hash=row.content_hash if accepted else None,
-            external_ref=row.external_ref,
-            status_code=row.status_code,
-            response=row.response,
-            error_code=row.error_code,
-            payload=row.payload,
-            payload_path=row.payload_path,
-            payload_size=row.payload_size,
-            correlation_id=row.correlation_id,
-        )
+        insert(inbound),
+        [
+            {
+                "id": row.id,
+                "sender": row.sender,
+                "channel": row.channel,
+                "adapter": row.adapter,
+                "content_type": row.content_type,
+                "content_hash": row.content_hash,
+                "received_at": row.received_at,
+                "state": row.state,
+                # Set only when accepted: what a repeated submission is matched against.
+                "idempotency_key": row.idempotency_key if row.state != "rejected" else None,
+                "dedupe_hash": row.content_hash if row.state != "rejected" else None,
+                "external_ref": row.external_ref,
+                "status_code": row.status_code,
+                "response": row.response,
+                "error_code": row.error_code,
+                "payload": row.payload,
+                "payload_path": row.payload_path,
+                "payload_size": row.payload_size,
+                "correlation_id": row.correlation_id,
+            }
+            for row in rows
+        ],
     )
     await conn.execute(
-        insert(message_events).values(
-            inbound_id=row.id,
-            at=row.received_at,
-            state=row.state,
-            actor=row.sender,
-            code=row.error_code,
-        )
+        insert(message_events),
+        [
+            {
+                "inbound_id": row.id,
+                "at": row.received_at,
+                "state": row.state,
+                "actor": row.sender,
+                "code": row.error_code,
+            }
+            for row in rows
+        ],
     )
 
 

@@ -1,0 +1,27 @@
+"""docs/messages.md is generated from the models and its examples are valid submissions."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+import pytest
+
+from adapters.canonical_json import CanonicalJsonAdapter
+from schemas.document import DOC_PATH, EXAMPLES_DIR, render
+from schemas.registry import EVENT_CLASSES
+
+
+def test_messages_doc_is_current() -> None:
+    assert DOC_PATH.read_text(encoding="utf-8") == render(), (
+        "docs/messages.md is stale: run `python -m schemas.document`"
+    )
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.short_type)
+def test_every_type_has_a_valid_example(cls) -> None:  # type: ignore[no-untyped-def]
+    payload = (EXAMPLES_DIR / f"{cls.short_type}.json").read_bytes()
+    [draft] = CanonicalJsonAdapter().translate(payload, sender="docs")
+    assert draft.event is cls
+    assert json.loads(payload)["type"] == f"nl.flextensie.{cls.short_type}.v1"
+    assert orjson.loads(draft.data.model_dump_json())  # serialises
