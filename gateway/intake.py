@@ -126,22 +126,14 @@ class Intake:
             drafts, sender=submission.sender, content_hash=digest, received_at=received_at
         )
         receipt = Receipt(inbound_id, [r.id for r in records], format_time(received_at))
-        row = InboundRow(
-            id=inbound_id,
-            sender=submission.sender,
-            channel=submission.channel,
-            adapter=submission.adapter,
-            content_type=submission.content_type,
-            content_hash=digest,
-            received_at=received_at,
+        row = _inbound_row(
+            submission,
+            inbound_id,
+            digest,
+            received_at,
             state="accepted",
-            payload=submission.payload,
-            payload_size=len(submission.payload),
             status_code=202,
             response=receipt.as_response(),
-            idempotency_key=submission.idempotency_key,
-            external_ref=submission.external_ref,
-            correlation_id=submission.correlation_id,
         )
         try:
             await self._committer.write(row, records)
@@ -205,22 +197,15 @@ class Intake:
         error: GatewayError,
         error_code: str,
     ) -> None:
-        row = InboundRow(
-            id=inbound_id,
-            sender=submission.sender,
-            channel=submission.channel,
-            adapter=submission.adapter,
-            content_type=submission.content_type,
-            content_hash=digest,
-            received_at=received_at,
+        row = _inbound_row(
+            submission,
+            inbound_id,
+            digest,
+            received_at,
             state="rejected",
-            payload=submission.payload,
-            payload_size=len(submission.payload),
             status_code=error.status,
             response={"code": error.code, "detail": error.detail, "issues": _issues(error.issues)},
-            external_ref=submission.external_ref,
             error_code=error_code,
-            correlation_id=submission.correlation_id,
         )
         async with self._store.write() as conn:
             await insert_inbound(conn, row)
@@ -233,6 +218,37 @@ class Intake:
             code=error.code,
             issues=len(error.issues),
         )
+
+
+def _inbound_row(
+    submission: Submission,
+    inbound_id: str,
+    digest: str,
+    received_at: datetime,
+    *,
+    state: str,
+    status_code: int,
+    response: dict[str, Any],
+    error_code: str | None = None,
+) -> InboundRow:
+    return InboundRow(
+        id=inbound_id,
+        sender=submission.sender,
+        channel=submission.channel,
+        adapter=submission.adapter,
+        content_type=submission.content_type,
+        content_hash=digest,
+        received_at=received_at,
+        state=state,
+        payload=submission.payload,
+        payload_size=len(submission.payload),
+        status_code=status_code,
+        response=response,
+        idempotency_key=submission.idempotency_key,
+        external_ref=submission.external_ref,
+        error_code=error_code,
+        correlation_id=submission.correlation_id,
+    )
 
 
 _RECEIPT_KEYS = frozenset({"inbound_id", "status", "received_at", "message_ids"})

@@ -7,24 +7,10 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SPECVERSION", "CloudEvent", "EventType", "event_type"]
+__all__ = ["SPECVERSION", "CloudEvent", "event_type"]
 
 SPECVERSION: Literal["1.0"] = "1.0"
 TYPE_PREFIX = "nl.flextensie."
-
-#: Canonical message types, in the short form used in docs, CLI filters and routing.
-EventType = Literal[
-    "candidate.enrolled",
-    "candidate.changed",
-    "candidate.withdrawn",
-    "benefit.status-changed",
-    "person.changed",
-    "placement.started",
-    "placement.changed",
-    "placement.ended",
-    "hours.reported",
-    "earnings.reported",
-]
 
 
 def event_type(short: str, version: int) -> str:
