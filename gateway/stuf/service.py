@@ -1,0 +1,60 @@
+"""Wires the StUF channels into the app: one :class:`StufService` per app (no globals), its
+routes, and a lifespan that starts and stops the batch worker, the inbox watcher and the pull
+clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from adapters.stuf.translate import StufAdapter
+from adapters.stuf.xmlsafe import XmlLimits
+from gateway.context import GatewayContext
+from gateway.stuf.metrics import StufMetrics
+from gateway.stuf.pipeline import StufPipeline
+from gateway.stuf.soap_api import soap_routes
+
+__all__ = ["StufService", "stuf_router"]
+
+
+class StufService:
+    def __init__(self, ctx: GatewayContext) -> None:
+        registered = ctx.adapter("stuf")
+        if not isinstance(registered, StufAdapter):
+            raise RuntimeError("the 'stuf' adapter is not the StUF adapter this channel needs")
+        settings = ctx.settings
+        self.ctx = ctx
+        self.adapter = StufAdapter(
+            limits=XmlLimits(max_bytes=settings.max_body_bytes, max_depth=settings.stuf_max_depth),
+            schemas=registered.schemas,
+        )
+        self.metrics = StufMetrics(ctx.metrics.registry)
+        self.pipeline = StufPipeline(ctx, self.adapter)
+
+    async def start(self) -> None:
+        self.adapter.schemas.schema  # noqa: B018 - compile the schemas before the first request
+
+    async def stop(self) -> None:
+        return None
+
+    def readiness(self) -> dict[str, Any]:
+        return {"ok": True}
+
+
+def stuf_router(ctx: GatewayContext) -> APIRouter:
+    service = StufService(ctx)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    router = APIRouter(lifespan=lifespan)
+    router.include_router(soap_routes(service))
+    return router
