@@ -73,7 +73,9 @@ def message(
     prefix: str = "FX",
     namespace: str = FX,
 ) -> str:
-    soorts = verwerkingssoort or ([mutatiesoort] * len(objects))
+    soorts = verwerkingssoort or (
+        [{"C": "W", "F": "W"}.get(mutatiesoort, mutatiesoort)] * len(objects)
+    )
     objs = "".join(
         f'<{prefix}:object StUF:entiteittype="{entity}" StUF:verwerkingssoort="{soort}">'
         + "".join(_element(prefix, n, v) for n, v in fields)
@@ -176,6 +178,7 @@ def plaatsing(
         "uitzendbureauKvk": "12345678",
         "inlener": [("naam", "Bakkerij Brood & Zo"), ("kvkNummer", "23456789")],
         "datumBegin": "20261207",
+        "datumEinde": None,
         "uurtarief": "14.40",
         "urenPerWeek": "24",
         "functienaam": "Bakkershulp",

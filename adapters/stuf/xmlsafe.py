@@ -48,6 +48,8 @@ def parse(data: bytes, limits: XmlLimits) -> etree._Element:
     """The root element of ``data``; :class:`TranslationError` for anything unsafe or broken."""
     if len(data) > limits.max_bytes:
         raise _error("too-large", f"the document is larger than {limits.max_bytes} bytes")
+    if any(marker in data[:_PROLOG] for marker in _DOCTYPE):
+        raise _doctype()
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
@@ -61,11 +63,21 @@ def parse(data: bytes, limits: XmlLimits) -> etree._Element:
 def check_no_doctype(tree: etree._ElementTree) -> None:
     info = tree.docinfo
     if getattr(info, "doctype", "") or info.internalDTD is not None or info.externalDTD is not None:
-        raise _error(
-            "doctype-forbidden",
-            "a DOCTYPE (DTD, entity declarations) is not allowed; send the message without it",
-            1,
-        )
+        raise _doctype()
+
+
+#: A DOCTYPE comes before the root element; looking at the start of the document finds it
+#: before the parser reads a single entity declaration (UTF-8 and UTF-16 spellings).
+_PROLOG = 64 * 1024
+_DOCTYPE = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
+def _doctype() -> TranslationError:
+    return _error(
+        "doctype-forbidden",
+        "a DOCTYPE (DTD, entity declarations) is not allowed; send the message without it",
+        1,
+    )
 
 
 def iterparse(source: IO[bytes], *, tag: Any = None) -> Any:
