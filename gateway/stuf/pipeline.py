@@ -118,8 +118,6 @@ class StufPipeline:
         kind = kind_of(element)
         try:
             message = self.adapter.read(element)
-            check_systems(message, client, self._ctx.settings)
-            _check_action(message.kind, soap_action, element)
             if not message.kind.kennisgeving:
                 raise TranslationError(
                     [
@@ -132,6 +130,8 @@ class StufPipeline:
                     ],
                     code="not-supported",
                 )
+            check_systems(message, client, self._ctx.settings)
+            _check_action(message.kind, soap_action, element)
             drafts = self.adapter.drafts(message, municipality=client.gemeentecode)
             check_objects(message, drafts, client)
         except (TranslationError, Forbidden) as failure:
