@@ -231,3 +231,12 @@ def nps_lk01(
         namespace=BG,
         **kw,  # type: ignore[arg-type]
     )
+
+
+def batch(messages: Sequence[str]) -> bytes:
+    """A batch file: StUF:StUF-berichtenSet around the messages."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<StUF:StUF-berichtenSet xmlns:StUF="{STUF}">\n'
+        + "\n".join(messages)
+        + "\n</StUF:StUF-berichtenSet>\n"
+    ).encode()

@@ -16,6 +16,8 @@ from lxml import etree
 from adapters.base import Issue, TranslationError
 
 __all__ = [
+    "DOCTYPE_MARKERS",
+    "PROLOG",
     "XmlLimits",
     "check_no_doctype",
     "iterparse",
@@ -48,7 +50,7 @@ def parse(data: bytes, limits: XmlLimits) -> etree._Element:
     """The root element of ``data``; :class:`TranslationError` for anything unsafe or broken."""
     if len(data) > limits.max_bytes:
         raise _error("too-large", f"the document is larger than {limits.max_bytes} bytes")
-    if any(marker in data[:_PROLOG] for marker in _DOCTYPE):
+    if any(marker in data[:PROLOG] for marker in DOCTYPE_MARKERS):
         raise _doctype()
     try:
         root = etree.fromstring(data, safe_parser())
@@ -68,8 +70,8 @@ def check_no_doctype(tree: etree._ElementTree) -> None:
 
 #: A DOCTYPE comes before the root element; looking at the start of the document finds it
 #: before the parser reads a single entity declaration (UTF-8 and UTF-16 spellings).
-_PROLOG = 64 * 1024
-_DOCTYPE = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+PROLOG = 64 * 1024
+DOCTYPE_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
 
 
 def _doctype() -> TranslationError:

@@ -13,6 +13,9 @@ from fastapi import APIRouter, FastAPI
 from adapters.stuf.translate import StufAdapter
 from adapters.stuf.xmlsafe import XmlLimits
 from gateway.context import GatewayContext
+from gateway.stuf.batch_api import batch_routes
+from gateway.stuf.batches import BatchService
+from gateway.stuf.inbox import InboxWatcher
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import StufPipeline
 from gateway.stuf.soap_api import soap_routes
@@ -33,12 +36,19 @@ class StufService:
         )
         self.metrics = StufMetrics(ctx.metrics.registry)
         self.pipeline = StufPipeline(ctx, self.adapter)
+        self.batches = BatchService(ctx, self.pipeline, self.metrics)
+        self.inbox = InboxWatcher(ctx, self.batches) if settings.stuf_inbox_enabled else None
 
     async def start(self) -> None:
         self.adapter.schemas.schema  # noqa: B018 - compile the schemas before the first request
+        self.batches.start()
+        if self.inbox is not None:
+            self.inbox.start()
 
     async def stop(self) -> None:
-        return None
+        if self.inbox is not None:
+            await self.inbox.stop()
+        await self.batches.stop()
 
     def readiness(self) -> dict[str, Any]:
         return {"ok": True}
@@ -48,7 +58,8 @@ def stuf_router(ctx: GatewayContext) -> APIRouter:
     service = StufService(ctx)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.stuf = service  # for operators' tools and tests; requests use the closure
         await service.start()
         try:
             yield
@@ -57,4 +68,5 @@ def stuf_router(ctx: GatewayContext) -> APIRouter:
 
     router = APIRouter(lifespan=lifespan)
     router.include_router(soap_routes(service))
+    router.include_router(batch_routes(service))
     return router
