@@ -9,7 +9,7 @@ from xml.sax.saxutils import quoteattr
 from adapters.stuf.messages import KENNISGEVINGEN
 from adapters.stuf.namespaces import BG, FX, STUF
 
-__all__ = ["WSDL_NAMESPACE", "render_wsdl"]
+__all__ = ["WSDL_NAMESPACE", "render_vraag_wsdl", "render_wsdl"]
 
 WSDL_NAMESPACE = "http://www.flextensie.nl/StUF/gateway/0100"
 _PREFIX = {FX: "FX", BG: "BG"}
@@ -81,6 +81,51 @@ def render_wsdl(*, address: str, xsd_base: str) -> bytes:
     </wsdl:port>
     <wsdl:port name="Soap12" binding="GW:FlextensieOntvangAsynchroonSoap12">
       <soap12:address location={quoteattr(address)}/>
+    </wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+"""
+    return text.encode("utf-8")
+
+
+def render_vraag_wsdl(*, address: str, xsd_base: str) -> bytes:
+    """The contract a municipal service implements for the gateway's pull client: operation
+    ``kandidaatLv01`` answering ``kandidaatLa01`` (fault Fo02), SOAP 1.1."""
+    base = xsd_base.rstrip("/")
+    action = f"{FX}/kandidaatLv01"
+    text = f"""<?xml version="1.0" encoding="UTF-8"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
+    xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:StUF="{STUF}" xmlns:FX="{FX}" xmlns:GW="{WSDL_NAMESPACE}/vraag"
+    name="FlextensieVraag" targetNamespace="{WSDL_NAMESPACE}/vraag">
+  <wsdl:types>
+    <xs:schema targetNamespace="{WSDL_NAMESPACE}/vraag">
+      <xs:import namespace="{STUF}" schemaLocation={quoteattr(base + "/fx0100_msg_stuf.xsd")}/>
+      <xs:import namespace="{FX}" schemaLocation={quoteattr(base + "/fx0100_msg.xsd")}/>
+    </xs:schema>
+  </wsdl:types>
+  <wsdl:message name="kandidaatLv01">
+    <wsdl:part name="body" element="FX:kandidaatLv01"/></wsdl:message>
+  <wsdl:message name="kandidaatLa01">
+    <wsdl:part name="body" element="FX:kandidaatLa01"/></wsdl:message>
+  <wsdl:message name="Fo02"><wsdl:part name="body" element="StUF:Fo02Bericht"/></wsdl:message>
+  <wsdl:portType name="FlextensieBeantwoordVraag">
+    <wsdl:operation name="kandidaatLv01"><wsdl:input message="GW:kandidaatLv01"/>
+      <wsdl:output message="GW:kandidaatLa01"/><wsdl:fault name="fout" message="GW:Fo02"/>
+    </wsdl:operation>
+  </wsdl:portType>
+  <wsdl:binding name="FlextensieBeantwoordVraagSoap11" type="GW:FlextensieBeantwoordVraag">
+    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <wsdl:operation name="kandidaatLv01">
+      <soap:operation soapAction="{action}" style="document"/>
+      <wsdl:input><soap:body use="literal"/></wsdl:input>
+      <wsdl:output><soap:body use="literal"/></wsdl:output>
+      <wsdl:fault name="fout"><soap:fault name="fout" use="literal"/></wsdl:fault>
+    </wsdl:operation>
+  </wsdl:binding>
+  <wsdl:service name="FlextensieBeantwoordVraag">
+    <wsdl:port name="Soap11" binding="GW:FlextensieBeantwoordVraagSoap11">
+      <soap:address location={quoteattr(address)}/>
     </wsdl:port>
   </wsdl:service>
 </wsdl:definitions>

@@ -18,6 +18,7 @@ from gateway.stuf.batches import BatchService
 from gateway.stuf.inbox import InboxWatcher
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import StufPipeline
+from gateway.stuf.pull import Puller
 from gateway.stuf.soap_api import soap_routes
 
 __all__ = ["StufService", "stuf_router"]
@@ -38,20 +39,35 @@ class StufService:
         self.pipeline = StufPipeline(ctx, self.adapter)
         self.batches = BatchService(ctx, self.pipeline, self.metrics)
         self.inbox = InboxWatcher(ctx, self.batches) if settings.stuf_inbox_enabled else None
+        self.pullers = [
+            Puller(ctx, self.pipeline, self.metrics, source)
+            for source in settings.stuf_pull_sources
+        ]
 
     async def start(self) -> None:
         self.adapter.schemas.schema  # noqa: B018 - compile the schemas before the first request
         self.batches.start()
         if self.inbox is not None:
             self.inbox.start()
+        for puller in self.pullers:
+            puller.start()
 
     async def stop(self) -> None:
+        for puller in self.pullers:
+            await puller.stop()
         if self.inbox is not None:
             await self.inbox.stop()
         await self.batches.stop()
 
     def readiness(self) -> dict[str, Any]:
-        return {"ok": True}
+        """Pull sources and their circuits. Informational: a municipal service being down does
+        not make this gateway unready to receive (``ok`` stays true, ``degraded`` says it)."""
+        sources = {p.source.id: p.status() for p in self.pullers}
+        return {
+            "ok": True,
+            "degraded": any(s["circuit"] != "closed" for s in sources.values()),
+            "sources": sources,
+        }
 
 
 def stuf_router(ctx: GatewayContext) -> APIRouter:
@@ -66,6 +82,7 @@ def stuf_router(ctx: GatewayContext) -> APIRouter:
         finally:
             await service.stop()
 
+    ctx.readiness["stuf_pull"] = service.readiness
     router = APIRouter(lifespan=lifespan)
     router.include_router(soap_routes(service))
     router.include_router(batch_routes(service))

@@ -162,7 +162,9 @@ async def test_inbox_directory_and_a_broken_file(make_gateway, tmp_path: Path) -
         good = m.batch([m.kandidaat_lk01("I-1"), m.uitkering_lk01("I-2")])
         (inbox / "nacht.xml.part").write_bytes(good)
         (inbox / "nacht.xml.part").rename(inbox / "nacht.xml")
-        cut = m.batch([m.kandidaat_lk01("I-3", m.kandidaat(bsn="123456782")), m.kandidaat_lk01("I-4")])[:-60]
+        cut = m.batch(
+            [m.kandidaat_lk01("I-3", m.kandidaat(bsn="123456782")), m.kandidaat_lk01("I-4")]
+        )[:-60]
         (inbox / "afgebroken.xml").write_bytes(cut)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
