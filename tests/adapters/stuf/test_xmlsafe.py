@@ -7,8 +7,8 @@ import time
 import pytest
 
 from adapters.base import TranslationError
-from adapters.stuf.xmlsafe import XmlLimits, parse
 from adapters.stuf.values import StufValueError, parse_stuf_date, parse_tijdstip
+from adapters.stuf.xmlsafe import XmlLimits, parse
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

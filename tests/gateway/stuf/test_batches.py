@@ -129,7 +129,6 @@ async def test_a_reprocessed_batch_publishes_nothing_twice_and_keeps_person_orde
         response = await gw.client.post("/v1/batches", content=data, headers=AUTH)
         batch_id = response.json()["batch_id"]
         await wait_finished(gw, batch_id)
-        from gateway.stuf.service import StufService  # noqa: F401 - the service is on the router
         from sqlalchemy import select
 
         from gateway.store.tables import messages
