@@ -66,7 +66,7 @@ async def main(args: argparse.Namespace) -> None:
     if args.warmup:
         warm_stop = time.perf_counter() + args.warmup
         await asyncio.gather(
-            *(_connection(args, 10_000 + i, warm_stop, [], []) for i in range(args.concurrency))
+            *(_connection(args, 500 + i, warm_stop, [], []) for i in range(args.concurrency))
         )
     started = time.perf_counter()
     stop_at = started + args.duration

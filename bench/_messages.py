@@ -10,8 +10,8 @@ _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
 
 
 def test_bsn(n: int) -> str:
-    """The n-th valid test BSN from 20,000,000 on (some numbers have no valid check digit)."""
-    base = 20_000_000 + n * 2
+    """A valid test BSN for index ``n`` (0 <= n < 80,000,000): unique per index."""
+    base = 10_000_000 + n
     while True:
         digits = f"{base:08d}"
         check = sum(w * int(d) for w, d in zip(_WEIGHTS, digits, strict=True)) % 11
@@ -48,7 +48,7 @@ def stuf_request_body(worker: int, n: int) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-        + kandidaat_lk01(ref, test_bsn(worker * 1_000_000 + n))
+        + kandidaat_lk01(ref, test_bsn(worker * 100_000 + n))
         + "</soap:Body></soap:Envelope>"
     ).encode()
 
