@@ -41,8 +41,8 @@ def fault_for(error: BaseException) -> FaultReply:
             fault("StUF016"),
             "referentienummer al eerder ontvangen met een andere inhoud",
             "this zender sent this referentienummer before with different content; "
-            "a new message needs a new referentienummer, a re-send must be byte-for-byte "
-            "the same message",
+            "a new message needs a new referentienummer, and a re-send must repeat the "
+            "message unchanged (same stuurgegevens, tijdstipBericht included, and objects)",
         )
     if isinstance(error, ZenderUnknown):
         return FaultReply(fault("StUF013"), fault("StUF013").omschrijving, error.detail)
