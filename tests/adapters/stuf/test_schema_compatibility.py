@@ -144,3 +144,13 @@ def test_fo03_and_fo02_valid_against_official(code: str) -> None:
         ),
     )
     assert_valid(official_stuf0301(), fo02(reply))
+
+
+def test_missing_standards_fail_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.standards import standards_dir
+
+    monkeypatch.setenv("FLEXGW_TEST_STANDARDS_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(pytest.fail.Exception, match="FLEXGW_TEST_STANDARDS_DIR"):
+        standards_dir()
