@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     #: Largest batch file accepted (upload or inbox); it is streamed, never held in memory.
     stuf_batch_max_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024**3
     #: Kennisgevingen of one batch in flight at once (messages of one person stay in order).
-    stuf_batch_concurrency: Annotated[int, Field(ge=1, le=1024)] = 32
+    #: SQLite serialises writers, so more only costs memory there (bench/bench_stuf_batch.py);
+    #: PostgreSQL can use more (up to its pool).
+    stuf_batch_concurrency: Annotated[int, Field(ge=1, le=1024)] = 4
     #: Watch ``<data_dir>/inbox/<client id>/`` of every municipality client for batch files.
     stuf_inbox_enabled: bool = True
     stuf_inbox_poll_seconds: Annotated[float, Field(gt=0)] = 5.0
