@@ -173,10 +173,13 @@ class BatchService:
         report_path = self.directory / f"{batch.id}.report.json"
         async with self._ctx.store.write() as conn:
             await update_batch(conn, batch.id, state="processing", started_at=started, error=None)
-        if client is None:
-            await self._finish(
-                batch, "failed", {}, report_path=None, error="the sending client no longer exists"
+        if client is None or not os.path.isfile(batch.payload_path):  # noqa: ASYNC240
+            problem = (
+                "the sending client no longer exists"
+                if client is None
+                else "the batch file is no longer on disk"
             )
+            await self._finish(batch, "failed", {}, report_path=None, error=problem)
             return
         log.info("stuf_batch_processing", batch_id=batch.id, sender=batch.sender)
         run = _Run(self._pipeline, client, self._ctx.settings.stuf_batch_concurrency, self._metrics)

@@ -17,6 +17,7 @@ from pathlib import Path
 import structlog
 
 from gateway.context import GatewayContext
+from gateway.errors import PayloadTooLarge
 from gateway.stuf.batches import BatchService
 
 __all__ = ["InboxWatcher"]
@@ -67,9 +68,14 @@ class InboxWatcher:
                 seen_now[path] = signature
                 if self._seen.get(path) != signature:
                     continue  # new or still growing: look again at the next poll
-                batch, repeated = await self._batches.receive(
-                    client, _read(path), file_name=path.name, source="inbox"
-                )
+                try:
+                    batch, repeated = await self._batches.receive(
+                        client, _read(path), file_name=path.name, source="inbox"
+                    )
+                except PayloadTooLarge:
+                    path.rename(path.with_name(path.name + ".too-large"))
+                    log.warning("stuf_inbox_file_too_large", client=client.id, file=path.name)
+                    continue
                 path.unlink()
                 seen_now.pop(path, None)
                 taken += 1

@@ -39,6 +39,13 @@ class StufService:
         self.pipeline = StufPipeline(ctx, self.adapter)
         self.batches = BatchService(ctx, self.pipeline, self.metrics)
         self.inbox = InboxWatcher(ctx, self.batches) if settings.stuf_inbox_enabled else None
+        for source in settings.stuf_pull_sources:
+            owner = ctx.clients.get(source.client)
+            if owner is None or owner.role != "municipality":
+                raise ValueError(
+                    f"stuf_pull_sources[{source.id}]: client {source.client!r} is not a "
+                    "municipality client in the clients file"
+                )
         self.pullers = [
             Puller(ctx, self.pipeline, self.metrics, source)
             for source in settings.stuf_pull_sources
