@@ -22,6 +22,7 @@ from gateway.metrics import Metrics
 from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
+from gateway.stuf.service import stuf_router
 
 __all__ = ["build_context", "create_app"]
 
@@ -98,5 +99,6 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
     install_problem_handlers(app)
     app.include_router(messages.router)
     app.include_router(health.router)
+    app.include_router(stuf_router(ctx))
     app.add_middleware(CorrelationMiddleware, metrics=ctx.metrics)
     return app

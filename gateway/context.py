@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from adapters.base import Adapter
 from gateway.auth import ClientRegistry
@@ -27,6 +28,9 @@ class GatewayContext:
     events: EventFactory
     intake: Intake
     relay: Relay | None
+    #: Extra /readyz checks channels register (name -> check); informational unless a check
+    #: returns ``{"ok": False, ...}``.
+    readiness: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
     def adapter(self, name: str) -> Adapter:
         try:

@@ -10,6 +10,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.stuf.config import StufPullSource
+
 __all__ = ["Settings"]
 
 
@@ -66,6 +68,31 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     #: Largest body accepted on the JSON and SOAP endpoints (uploads stream and have their own).
     max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
+
+    # --- StUF (SOAP service, batch files, pull client; docs/stuf.md) -----------------------
+    #: This gateway as a StUF system: the ``ontvanger`` senders must address and the ``zender``
+    #: of its Bv03 and fault replies.
+    stuf_organisatie: str = "Flextensie"
+    stuf_applicatie: Annotated[str, Field(min_length=3, max_length=50)] = "FLEXGW"
+    #: Deepest XML nesting accepted in a StUF message (SOAP envelope included).
+    stuf_max_depth: Annotated[int, Field(ge=8, le=256)] = 32
+    #: Largest batch file accepted (upload or inbox); it is streamed, never held in memory.
+    stuf_batch_max_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024**3
+    #: Kennisgevingen of one batch in flight at once (messages of one person stay in order).
+    #: SQLite serialises writers, so more only costs memory there (bench/bench_stuf_batch.py);
+    #: PostgreSQL can use more (up to its pool).
+    stuf_batch_concurrency: Annotated[int, Field(ge=1, le=1024)] = 4
+    #: Watch ``<data_dir>/inbox/<client id>/`` of every municipality client for batch files.
+    stuf_inbox_enabled: bool = True
+    stuf_inbox_poll_seconds: Annotated[float, Field(gt=0)] = 5.0
+    #: Municipal services polled with zeep (JSON list in FLEXGW_STUF_PULL_SOURCES).
+    stuf_pull_sources: list[StufPullSource] = Field(default_factory=list)
+    #: Attempts per poll (tenacity, exponential backoff) before the poll counts as failed.
+    stuf_pull_attempts: Annotated[int, Field(ge=1, le=20)] = 3
+    stuf_pull_backoff_seconds: Annotated[float, Field(gt=0)] = 1.0
+    #: Failed polls in a row that open the circuit; while open, polls wait this long.
+    stuf_pull_failures_to_open: Annotated[int, Field(ge=1)] = 3
+    stuf_pull_open_seconds: Annotated[float, Field(gt=0)] = 60.0
 
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -14,6 +14,7 @@ __all__ = ["BenefitStatusChanged", "BenefitStatusChangedData"]
 
 BenefitKind = Literal["participatiewet", "ioaw", "ioaz", "anw", "other"]
 BenefitStatus = Literal["active", "suspended", "ended"]
+ClearableBenefitField = Literal["benefit_end", "suspension"]
 
 
 class BenefitStatusChangedData(PersonRef):
@@ -23,6 +24,9 @@ class BenefitStatusChangedData(PersonRef):
     benefit_start: date | None = None
     benefit_end: date | None = None
     suspension: Period | None = None
+    #: Fields the sender explicitly emptied (StUF ``noValue="geenWaarde"``): a planned end or a
+    #: suspension that no longer applies. Absent fields did not change.
+    cleared: list[ClearableBenefitField] = []
 
     @model_validator(mode="after")
     def _status_fits_dates(self) -> Self:
@@ -32,6 +36,9 @@ class BenefitStatusChangedData(PersonRef):
             raise ValueError("an ended benefit needs benefit_end")
         if self.benefit_start and self.benefit_end and self.benefit_end < self.benefit_start:
             raise ValueError("benefit_end lies before benefit_start")
+        for name in self.cleared:
+            if getattr(self, name) is not None:
+                raise ValueError(f"'{name}' both carries a value and is cleared")
         return self
 
 

@@ -34,6 +34,8 @@ async def readyz(ctx: ContextDep) -> Response:
     checks["store"] = await _check_store(ctx)
     checks["relay"] = await _check_relay(ctx)
     checks["kafka"] = await _check_kafka(ctx)
+    for name, check in ctx.readiness.items():
+        checks[name] = check()
     ready = all(c["ok"] for c in checks.values())
     return Response(
         orjson.dumps({"status": "ready" if ready else "not-ready", "checks": checks}),

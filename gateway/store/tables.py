@@ -21,7 +21,15 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["inbound", "message_events", "messages", "metadata", "relay_lease"]
+__all__ = [
+    "inbound",
+    "message_events",
+    "messages",
+    "metadata",
+    "relay_lease",
+    "stuf_batches",
+    "stuf_pull_state",
+]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
@@ -131,4 +139,45 @@ relay_lease = Table(
     Column("name", String(32), primary_key=True),
     Column("owner", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+#: StUF batch files (upload or inbox): the file stays on disk under the data directory; every
+#: kennisgeving in it becomes its own ``inbound`` row through the intake.
+stuf_batches = Table(
+    "stuf_batches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sender", String(64), nullable=False),
+    Column("source", String(16), nullable=False),  # upload | inbox
+    Column("file_name", String(255), nullable=False),
+    Column("payload_path", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    # received -> processing -> done | failed (a restart processes 'processing' again)
+    Column("state", String(16), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("total", Integer, nullable=False, default=0),
+    Column("accepted", Integer, nullable=False, default=0),
+    Column("repeated", Integer, nullable=False, default=0),
+    Column("ignored", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("report_path", String(500)),
+    Column("error", Text),
+    Column("correlation_id", String(64)),
+    UniqueConstraint("sender", "content_hash", name="uq_stuf_batches_sender_content_hash"),
+    Index("ix_stuf_batches_state", "state"),
+)
+
+#: What the StUF pull client last saw of each candidate at a municipal source (the object as
+#: received), so the next answer can be turned into only the real changes.
+stuf_pull_state = Table(
+    "stuf_pull_state",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("person_key", String(64), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("object", LargeBinary, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

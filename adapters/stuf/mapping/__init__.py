@@ -1,0 +1,1 @@
+"""From StUF objects to canonical message drafts, one module per entity type."""

@@ -1,0 +1,19 @@
+"""What a mapping needs besides the object: the message around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["MappingContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingContext:
+    #: Where the message is in its document (for issue locations).
+    where: str
+    mutatiesoort: str
+    #: tijdstipBericht as a moment, when the sender gave one.
+    sent_at: datetime | None = None
+    #: The sending municipality's code, for messages that do not carry it (npsLk01).
+    municipality: str | None = None

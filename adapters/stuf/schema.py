@@ -1,0 +1,79 @@
+"""The gateway's StUF schemas (``xsd/``), compiled once per adapter on first use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, cast
+
+from lxml import etree
+from stdnum.nl import bsn as stdnum_bsn
+
+from adapters.base import Issue
+from adapters.stuf.xmlsafe import safe_parser
+from schemas.identifiers import mask_bsn
+
+__all__ = ["XSD_DIR", "XSD_FILES", "SchemaSet", "mask_bsns"]
+
+XSD_DIR = Path(__file__).parent / "xsd"
+#: The schema files a client may fetch (the WSDL imports them).
+XSD_FILES = (
+    "stuf0301.xsd",
+    "fx0100_msg_stuf.xsd",
+    "fx0100_msg.xsd",
+    "bg0310_nps.xsd",
+)
+_ENTRY = "validate-gateway.xsd"
+_DIGITS = re.compile(r"(?<![0-9])[0-9]{8,9}(?![0-9])")
+
+
+def mask_bsns(text: str) -> str:
+    """Masks every number in ``text`` that is a BSN (schema errors quote the offending value)."""
+
+    def _mask(match: re.Match[str]) -> str:
+        value = match.group().zfill(9)
+        return mask_bsn(value) if stdnum_bsn.is_valid(value) else match.group()
+
+    return _DIGITS.sub(_mask, text)
+
+
+class SchemaSet:
+    """Validates StUF messages against the gateway's sector schemas."""
+
+    def __init__(self, entry: Path = XSD_DIR / _ENTRY) -> None:
+        self._entry = entry
+        self._schema: etree.XMLSchema | None = None
+
+    @property
+    def schema(self) -> etree.XMLSchema:
+        if self._schema is None:
+            self._schema = etree.XMLSchema(etree.parse(str(self._entry), safe_parser()))
+        return self._schema
+
+    def issues(self, message: etree._Element, *, limit: int = 20) -> list[Issue]:
+        """Every schema error of ``message`` (up to ``limit``), with line and element path."""
+        schema = self.schema
+        if schema.validate(message):
+            return []
+        found = []
+        for error in list(cast(Iterable[Any], schema.error_log))[:limit]:
+            path = _short_path(error.path or "")
+            found.append(
+                Issue(
+                    where=f"line {error.line}: {path}" if path else f"line {error.line}",
+                    code="schema",
+                    message=mask_bsns(_plain(error.message)),
+                )
+            )
+        return found
+
+
+def _short_path(path: str) -> str:
+    # lxml paths carry the prefixes of the document; the message element is what matters.
+    return path
+
+
+def _plain(message: str) -> str:
+    # '{http://www.flextensie.nl/...}inp.bsn' -> 'inp.bsn': senders know their element names.
+    return re.sub(r"\{[^}]*\}", "", message)

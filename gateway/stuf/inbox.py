@@ -1,0 +1,97 @@
+"""Watched inbox directories: ``<data_dir>/inbox/<client id>/`` per municipality client.
+
+A municipality (or the file transfer acting for it) drops a batch file there. Write it under
+another name first (``*.part``, ``*.tmp``) and rename it to ``*.xml`` when complete; a file is
+also taken only once its size and modification time held still for one poll. The watcher hands
+it to the batch service exactly like an upload, and removes it once the batch is registered.
+A directory whose name is no municipality client is left alone (and logged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import structlog
+
+from gateway.context import GatewayContext
+from gateway.errors import PayloadTooLarge
+from gateway.stuf.batches import BatchService
+
+__all__ = ["InboxWatcher"]
+
+log = structlog.get_logger(__name__)
+_CHUNK = 1024 * 1024
+
+
+class InboxWatcher:
+    def __init__(self, ctx: GatewayContext, batches: BatchService) -> None:
+        self._ctx = ctx
+        self._batches = batches
+        self.root = ctx.settings.data_dir / "inbox"
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._task = asyncio.create_task(self._run(), name="stuf-inbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.scan()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("stuf_inbox_scan_failed")
+            await asyncio.sleep(self._ctx.settings.stuf_inbox_poll_seconds)
+
+    async def scan(self) -> int:
+        """Takes every complete file once; returns how many batches it registered."""
+        taken = 0
+        seen_now: dict[Path, tuple[int, int]] = {}
+        for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            client = self._ctx.clients.get(directory.name)
+            if client is None or client.role != "municipality":
+                continue
+            for path in sorted(directory.glob("*.xml")):
+                stat = path.stat()
+                signature = (stat.st_size, stat.st_mtime_ns)
+                seen_now[path] = signature
+                if self._seen.get(path) != signature:
+                    continue  # new or still growing: look again at the next poll
+                try:
+                    batch, repeated = await self._batches.receive(
+                        client, _read(path), file_name=path.name, source="inbox"
+                    )
+                except PayloadTooLarge:
+                    path.rename(path.with_name(path.name + ".too-large"))
+                    log.warning("stuf_inbox_file_too_large", client=client.id, file=path.name)
+                    continue
+                path.unlink()
+                seen_now.pop(path, None)
+                taken += 1
+                log.info(
+                    "stuf_inbox_taken",
+                    client=client.id,
+                    file=path.name,
+                    batch_id=batch.id,
+                    repeated=repeated,
+                )
+        self._seen = seen_now
+        return taken
+
+
+async def _read(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            yield chunk
+            await asyncio.sleep(0)

@@ -1,0 +1,235 @@
+"""One StUF message from one client, whatever channel brought it (SOAP, batch file, pull):
+``prepare`` reads, checks and maps it (CPU only); ``commit`` stores it through the intake and
+says what became of it. Rejected messages are kept for ops, raw, like the intake keeps them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import structlog
+from lxml import etree
+from stdnum.nl import bsn as stdnum_bsn
+
+from adapters.base import Draft, Issue, TranslationError
+from adapters.stuf.mapping.nps import nps_bsn
+from adapters.stuf.messages import MessageKind, kind_of
+from adapters.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
+from adapters.stuf.translate import StufAdapter, canonical_bytes, object_views
+from gateway.auth import Client
+from gateway.context import GatewayContext
+from gateway.errors import Forbidden, GatewayError, IdempotencyConflict
+from gateway.intake import Receipt, Submission, content_hash
+from gateway.store.intake_repo import InboundRow, insert_inbound
+from gateway.store.stuf_repo import is_known_candidate
+from gateway.stuf.checks import check_objects, check_systems
+
+__all__ = ["Outcome", "Prepared", "StufPipeline"]
+
+log = structlog.get_logger(__name__)
+
+Result = Literal["accepted", "repeated", "ignored", "rejected"]
+XML = "application/xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    client: Client
+    channel: str
+    submission: Submission
+    stuurgegevens: Stuurgegevens | None = None
+    kind: MessageKind | None = None
+    drafts: list[Draft] = field(default_factory=list)
+    failure: TranslationError | Forbidden | None = None
+    #: npsLk01: the person's BSN; the message counts only for a known candidate.
+    nps_bsn: str | None = None
+    #: The persons (BSNs) the message is about, to keep one person's messages in order.
+    persons: tuple[str, ...] = ()
+
+    @property
+    def referentienummer(self) -> str | None:
+        return self.stuurgegevens.referentienummer if self.stuurgegevens else None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: Result
+    prepared: Prepared
+    receipt: Receipt | None = None
+    error: BaseException | None = None
+
+
+class StufPipeline:
+    def __init__(self, ctx: GatewayContext, adapter: StufAdapter) -> None:
+        self._ctx = ctx
+        self.adapter = adapter
+
+    # --- prepare (no I/O) ------------------------------------------------------------------
+    def rejected_payload(
+        self,
+        client: Client,
+        payload: bytes,
+        failure: TranslationError | Forbidden,
+        *,
+        channel: str,
+        content_type: str,
+        correlation_id: str | None = None,
+    ) -> Prepared:
+        """A payload that could not even be opened (malformed XML, DOCTYPE, not SOAP)."""
+        submission = Submission(
+            sender=client.id,
+            channel=channel,
+            content_type=content_type,
+            payload=payload,
+            adapter=self.adapter.name,
+            correlation_id=correlation_id,
+        )
+        return Prepared(client, channel, submission, failure=failure)
+
+    def prepare(
+        self,
+        client: Client,
+        element: etree._Element,
+        *,
+        channel: str,
+        soap_action: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Prepared:
+        stuurgegevens = read_stuurgegevens(element)
+        reference = (stuurgegevens.referentienummer or None) if stuurgegevens else None
+        payload = canonical_bytes(element)
+
+        def submission(key: str | None) -> Submission:
+            return Submission(
+                sender=client.id,
+                channel=channel,
+                content_type=XML,
+                payload=payload,
+                adapter=self.adapter.name,
+                idempotency_key=key,
+                external_ref=reference,
+                correlation_id=correlation_id,
+            )
+
+        kind = kind_of(element)
+        try:
+            message = self.adapter.read(element)
+            if not message.kind.kennisgeving:
+                raise TranslationError(
+                    [
+                        Issue(
+                            f"line {element.sourceline}: /{message.kind.name}",
+                            "not-supported",
+                            f"this service takes kennisgevingen (Lk01); {message.kind.name} "
+                            "is not answered here",
+                        )
+                    ],
+                    code="not-supported",
+                )
+            check_systems(message, client, self._ctx.settings)
+            _check_action(message.kind, soap_action, element)
+            drafts = self.adapter.drafts(message, municipality=client.gemeentecode)
+            check_objects(message, drafts, client)
+        except (TranslationError, Forbidden) as failure:
+            return Prepared(client, channel, submission(None), stuurgegevens, kind, failure=failure)
+        views = object_views(message)
+        persons = {_bsn(v.text("inp.bsn")) for v in views}
+        nps = nps_bsn(views[-1]) if message.kind.entiteittype == "NPS" else None
+        return Prepared(
+            client,
+            channel,
+            submission(message.referentienummer),
+            stuurgegevens,
+            message.kind,
+            drafts,
+            nps_bsn=_bsn(nps) if nps else ("" if message.kind.entiteittype == "NPS" else None),
+            persons=tuple(sorted(p for p in persons if p)),
+        )
+
+    # --- commit (store) ----------------------------------------------------------------------
+    async def commit(self, prepared: Prepared) -> Outcome:
+        intake = self._ctx.intake
+        if prepared.failure is not None:
+            failure = prepared.failure
+            try:
+                await intake.submit(prepared.submission, translate=_raising(failure))
+            except GatewayError as exc:
+                return Outcome("rejected", prepared, error=exc)
+            raise AssertionError("the intake accepted a message that failed its checks")
+        if prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn):
+            self._ctx.metrics.ignored.labels("stuf-nps-not-a-candidate").inc()
+            log.info("stuf_nps_ignored", channel=prepared.channel, sender=prepared.client.id)
+            return Outcome("ignored", prepared)
+        drafts = prepared.drafts
+        try:
+            receipt = await intake.submit(prepared.submission, translate=lambda _payload: drafts)
+        except IdempotencyConflict as exc:
+            await self._keep_rejected(prepared.submission, exc)
+            return Outcome("rejected", prepared, error=exc)
+        except GatewayError as exc:
+            return Outcome("rejected", prepared, error=exc)
+        return Outcome("repeated" if receipt.repeated else "accepted", prepared, receipt=receipt)
+
+    async def _known(self, bsn: str) -> bool:
+        if not bsn:
+            return False
+        key = self._ctx.events.person_key(bsn)
+        async with self._ctx.store.read() as conn:
+            return await is_known_candidate(conn, key)
+
+    async def _keep_rejected(self, submission: Submission, error: GatewayError) -> None:
+        """The intake refuses a reused referentienummer before storing; keep it for ops."""
+        row = InboundRow(
+            id=str(uuid.uuid4()),
+            sender=submission.sender,
+            channel=submission.channel,
+            adapter=submission.adapter,
+            content_type=submission.content_type,
+            content_hash=content_hash(submission.payload),
+            received_at=datetime.now(UTC),
+            state="rejected",
+            payload=submission.payload,
+            payload_size=len(submission.payload),
+            status_code=error.status,
+            response={"code": error.code, "detail": error.detail, "issues": []},
+            external_ref=submission.external_ref,
+            error_code=error.code,
+            correlation_id=submission.correlation_id,
+        )
+        async with self._ctx.store.write() as conn:
+            await insert_inbound(conn, row)
+        self._ctx.metrics.rejected.labels(submission.channel, error.code).inc()
+
+
+def _raising(failure: Exception) -> Callable[[bytes], list[Draft]]:
+    def translate(_payload: bytes) -> list[Draft]:
+        raise failure
+
+    return translate
+
+
+def _bsn(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    digits = stdnum_bsn.compact(value)
+    return digits.zfill(9) if digits.isdigit() else ""
+
+
+def _check_action(kind: MessageKind, soap_action: str | None, element: etree._Element) -> None:
+    given = (soap_action or "").strip().strip('"')
+    if given and given != kind.soap_action:
+        raise TranslationError(
+            [
+                Issue(
+                    f"line {element.sourceline}: /{kind.name}",
+                    "soap-action",
+                    f"soapAction '{given}' does not fit the body element {kind.name}; "
+                    f"expected '{kind.soap_action}'",
+                )
+            ],
+            code="soap-action",
+        )

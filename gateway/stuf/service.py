@@ -1,0 +1,96 @@
+"""Wires the StUF channels into the app: one :class:`StufService` per app (no globals), its
+routes, and a lifespan that starts and stops the batch worker, the inbox watcher and the pull
+clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from adapters.stuf.translate import StufAdapter
+from adapters.stuf.xmlsafe import XmlLimits
+from gateway.context import GatewayContext
+from gateway.stuf.batch_api import batch_routes
+from gateway.stuf.batches import BatchService
+from gateway.stuf.inbox import InboxWatcher
+from gateway.stuf.metrics import StufMetrics
+from gateway.stuf.pipeline import StufPipeline
+from gateway.stuf.pull import Puller
+from gateway.stuf.soap_api import soap_routes
+
+__all__ = ["StufService", "stuf_router"]
+
+
+class StufService:
+    def __init__(self, ctx: GatewayContext) -> None:
+        registered = ctx.adapter("stuf")
+        if not isinstance(registered, StufAdapter):
+            raise RuntimeError("the 'stuf' adapter is not the StUF adapter this channel needs")
+        settings = ctx.settings
+        self.ctx = ctx
+        self.adapter = StufAdapter(
+            limits=XmlLimits(max_bytes=settings.max_body_bytes, max_depth=settings.stuf_max_depth),
+            schemas=registered.schemas,
+        )
+        self.metrics = StufMetrics(ctx.metrics.registry)
+        self.pipeline = StufPipeline(ctx, self.adapter)
+        self.batches = BatchService(ctx, self.pipeline, self.metrics)
+        self.inbox = InboxWatcher(ctx, self.batches) if settings.stuf_inbox_enabled else None
+        for source in settings.stuf_pull_sources:
+            owner = ctx.clients.get(source.client)
+            if owner is None or owner.role != "municipality":
+                raise ValueError(
+                    f"stuf_pull_sources[{source.id}]: client {source.client!r} is not a "
+                    "municipality client in the clients file"
+                )
+        self.pullers = [
+            Puller(ctx, self.pipeline, self.metrics, source)
+            for source in settings.stuf_pull_sources
+        ]
+
+    async def start(self) -> None:
+        self.adapter.schemas.schema  # noqa: B018 - compile the schemas before the first request
+        self.batches.start()
+        if self.inbox is not None:
+            self.inbox.start()
+        for puller in self.pullers:
+            puller.start()
+
+    async def stop(self) -> None:
+        for puller in self.pullers:
+            await puller.stop()
+        if self.inbox is not None:
+            await self.inbox.stop()
+        await self.batches.stop()
+
+    def readiness(self) -> dict[str, Any]:
+        """Pull sources and their circuits. Informational: a municipal service being down does
+        not make this gateway unready to receive (``ok`` stays true, ``degraded`` says it)."""
+        sources = {p.source.id: p.status() for p in self.pullers}
+        return {
+            "ok": True,
+            "degraded": any(s["circuit"] != "closed" for s in sources.values()),
+            "sources": sources,
+        }
+
+
+def stuf_router(ctx: GatewayContext) -> APIRouter:
+    service = StufService(ctx)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.stuf = service  # for operators' tools and tests; requests use the closure
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    ctx.readiness["stuf_pull"] = service.readiness
+    router = APIRouter(lifespan=lifespan)
+    router.include_router(soap_routes(service))
+    router.include_router(batch_routes(service))
+    return router

@@ -1,0 +1,50 @@
+"""Where the official standards are (read-only, never copied into the project).
+
+``FLEXGW_TEST_STANDARDS_DIR`` overrides; otherwise ``<repository root>/../shared/standards``,
+where the repository root of a git worktree is that of its main checkout. Missing standards
+fail the test that needs them: a conformance test that cannot run must not pass or skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _main_checkout(root: Path) -> Path:
+    git = root / ".git"
+    if git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
+        target = git.read_text(encoding="utf-8").partition("gitdir:")[2].strip()
+        parts = Path(target).parts
+        if ".git" in parts:
+            return Path(*parts[: parts.index(".git")])
+    return root
+
+
+def standards_dir() -> Path:
+    given = os.environ.get("FLEXGW_TEST_STANDARDS_DIR")
+    candidates = (
+        [Path(given)]
+        if given
+        else [
+            ROOT.parent / "shared" / "standards",
+            _main_checkout(ROOT).parent / "shared" / "standards",
+        ]
+    )
+    for candidate in candidates:
+        if (candidate / "stuf" / "0301" / "stuf0301.xsd").is_file():
+            return candidate
+    pytest.fail(
+        "the official standards are missing (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + "); put them at <repository>/../shared/standards or set FLEXGW_TEST_STANDARDS_DIR",
+        pytrace=False,
+    )
+
+
+def stuf_dir() -> Path:
+    return standards_dir() / "stuf"

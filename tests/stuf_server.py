@@ -1,0 +1,130 @@
+"""The real app behind a real port for StUF clients (zeep), and its store opened from the test's
+own event loop (the served app runs in its own thread and loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from lxml import etree
+from sqlalchemy import func, select
+from zeep import Client as ZeepClient
+from zeep import Transport
+from zeep.plugins import HistoryPlugin
+
+from gateway.app import build_context, create_app
+from gateway.localkafka import LocalKafka
+from gateway.settings import Settings
+from gateway.store import Store
+from gateway.store.tables import inbound, messages
+from tests.conftest import PERSON_KEY_SECRET, TEST_KEYS, make_test_clients
+from tests.kafka_reader import read_topic
+from tests.live import serve_in_thread
+
+WSDL_PATH = "/stuf/v1/flextensie?wsdl"
+SOAP_PATH = "/stuf/v1/flextensie"
+
+
+@dataclass
+class StufServer:
+    url: str
+    settings: Settings
+    topic: str
+    store: Store
+    kafka: LocalKafka | None
+
+    def zeep(
+        self, client_id: str = "gemeente-amsterdam", port: str | None = None
+    ) -> tuple[Any, HistoryPlugin]:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {TEST_KEYS[client_id]}"
+        history = HistoryPlugin()
+        client = ZeepClient(
+            self.url + WSDL_PATH, transport=Transport(session=session), plugins=[history]
+        )
+        service = client.bind("FlextensieGateway", port) if port else client.service
+        return service, history
+
+    def post(
+        self,
+        body: bytes,
+        *,
+        client_id: str = "gemeente-amsterdam",
+        version: str = "1.1",
+        action: str | None = None,
+    ) -> requests.Response:
+        headers = {"Authorization": f"Bearer {TEST_KEYS[client_id]}"}
+        if version == "1.1":
+            headers["Content-Type"] = "text/xml; charset=utf-8"
+            if action is not None:
+                headers["SOAPAction"] = f'"{action}"'
+        else:
+            headers["Content-Type"] = "application/soap+xml; charset=utf-8" + (
+                f'; action="{action}"' if action else ""
+            )
+        return requests.post(self.url + SOAP_PATH, data=body, headers=headers, timeout=30)
+
+    async def count_messages(self) -> int:
+        async with self.store.read() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(messages)) or 0)
+
+    async def inbound_rows(self) -> list[Any]:
+        async with self.store.read() as conn:
+            return list((await conn.execute(select(inbound).order_by(inbound.c.received_at))).all())
+
+    async def records(self, expected: int, timeout: float = 60.0) -> list[Any]:
+        """Everything on the topic once at least ``expected`` records are there."""
+        assert self.kafka is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = await read_topic(self.kafka.bootstrap, self.topic, timeout=10)
+            if len(found) >= expected or loop.time() > deadline:
+                return found
+            await asyncio.sleep(0.3)
+
+
+def settings_for(
+    store_url: str, data_dir: Path, kafka: LocalKafka | None, **overrides: Any
+) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=store_url,
+        kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
+        default_topic=overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}"),
+        person_key_secret=PERSON_KEY_SECRET,
+        relay_enabled=kafka is not None,
+        relay_poll_seconds=0.1,
+        relay_backoff_initial_seconds=0.05,
+        relay_backoff_max_seconds=1.0,
+        kafka_request_timeout_ms=5000,
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def stuf_server(
+    store_url: str, data_dir: Path, kafka: LocalKafka | None = None, **overrides: Any
+) -> AsyncIterator[StufServer]:
+    settings = settings_for(store_url, data_dir, kafka, **overrides)
+    app = create_app(settings, context=build_context(settings, clients=make_test_clients()))
+    store = Store(settings.resolved_database_url)
+    try:
+        with serve_in_thread(app) as url:
+            yield StufServer(url, settings, settings.default_topic, store, kafka)
+    finally:
+        await store.dispose()
+
+
+def body_element(envelope: bytes, local: str) -> etree._Element:
+    root = etree.fromstring(envelope)
+    found: Sequence[etree._Element] = root.xpath(f"//*[local-name()='{local}']")
+    assert found, f"no {local} in {envelope[:500]!r}"
+    return found[0]
