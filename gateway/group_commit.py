@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.events import OutboxRecord
 from gateway.store import Store
-from gateway.store.intake_repo import InboundRow, insert_inbound_many, insert_messages
+from gateway.store.intake_repo import InboundRow, insert_inbound_many, insert_messages_many
 
 __all__ = ["GroupCommitter"]
 
@@ -108,14 +108,13 @@ class GroupCommitter:
     async def _write(self, group: Sequence[_Pending]) -> None:
         async with self._store.write() as conn:
             await insert_inbound_many(conn, [item.row for item in group])
-            for item in group:
-                await insert_messages(
-                    conn,
-                    item.records,
-                    inbound_id=item.row.id,
-                    sender=item.row.sender,
-                    at=item.row.received_at,
-                )
+            await insert_messages_many(
+                conn,
+                [
+                    (item.row.id, item.row.sender, item.row.received_at, item.records)
+                    for item in group
+                ],
+            )
 
 
 def _succeed(item: _Pending) -> None:

@@ -97,11 +97,10 @@ class Intake:
         translate: Callable[[bytes], list[Draft]],
         authorize: Callable[[Draft], None] = lambda _draft: None,
     ) -> Receipt:
+        # A repeat is found by the store's unique constraints when it is written, not by a
+        # query before: repeats are rare, and one round trip less per submission matters on
+        # the synchronous channels.
         digest = content_hash(submission.payload)
-        earlier = await self._earlier(submission, digest)
-        if earlier is not None:
-            return earlier
-
         received_at = self._clock()
         inbound_id = str(uuid.uuid4())
         try:
@@ -138,7 +137,7 @@ class Intake:
         try:
             await self._committer.write(row, records)
         except IntegrityError:
-            # The same submission raced us in another request: answer as it was answered.
+            # Sent before (or racing an identical request): answer as it was answered.
             earlier = await self._earlier(submission, digest)
             if earlier is None:
                 raise

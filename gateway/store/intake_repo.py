@@ -125,29 +125,39 @@ async def insert_messages(
 ) -> None:
     """The canonical messages of one payload. Their creation is their first history entry
     (``created_at``, ``inbound_id``); ``message_events`` records later transitions."""
-    if not records:
-        return
-    created = db_time(conn, at)
+    await insert_messages_many(conn, [(inbound_id, sender, at, records)], state=state)
+
+
+async def insert_messages_many(
+    conn: AsyncConnection,
+    payloads: Sequence[tuple[str, str, datetime, Sequence[OutboxRecord]]],
+    *,
+    state: str = "queued",
+) -> None:
+    """The canonical messages of several payloads (inbound id, sender, time, records), in one
+    driver-level executemany: this is the hottest statement of the intake."""
+    rows = [
+        (
+            r.id,
+            inbound_id,
+            sender,
+            r.type,
+            r.topic,
+            r.key,
+            r.source,
+            r.event_time,
+            r.value,
+            state,
+            db_time(conn, at),
+            r.supersedes,
+        )
+        for inbound_id, sender, at, records in payloads
+        for r in records
+    ]
     await executemany(
         conn,
         "INSERT INTO messages (id, inbound_id, sender, type, topic, key, source, event_time, "
         "value, state, attempts, created_at, supersedes) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        [
-            (
-                r.id,
-                inbound_id,
-                sender,
-                r.type,
-                r.topic,
-                r.key,
-                r.source,
-                r.event_time,
-                r.value,
-                state,
-                created,
-                r.supersedes,
-            )
-            for r in records
-        ],
+        rows,
     )
