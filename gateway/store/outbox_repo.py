@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.store.tables import message_events, messages, relay_lease
+from gateway.store.tables import holds, message_events, messages, relay_lease
 
 __all__ = [
     "Failure",
@@ -64,6 +64,8 @@ async def fetch_queued(conn: AsyncConnection, limit: int) -> list[OutboxRow]:
             messages.c.value,
         )
         .where(messages.c.state == "queued")
+        # A held person key holds all its queued messages until ops release it (issue 5).
+        .where(~exists().where(holds.c.key == messages.c.key))
         .order_by(messages.c.seq)
         .limit(limit)
     )
