@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.errors import NotFound
@@ -192,24 +192,19 @@ def _follow(kind: str) -> Any:
 
 
 async def _counts(conn: AsyncConnection, job_id: str, kind: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
+    """Items per outcome; items put back into the outbox counted by what the relay has done
+    with their message so far. One statement, so the counts come from one snapshot."""
     rows = await conn.execute(
-        select(replay_items.c.outcome, func.count())
+        select(replay_items.c.outcome, messages.c.state, func.count())
+        .select_from(replay_items.outerjoin(messages, _follow(kind)))
         .where(replay_items.c.job_id == job_id)
-        .group_by(replay_items.c.outcome)
+        .group_by(replay_items.c.outcome, messages.c.state)
     )
-    for outcome, n in rows:
-        if outcome != "queued":
-            counts[outcome] = counts.get(outcome, 0) + int(n)
-    # Items put back into the outbox: what has the relay done with them so far?
-    live = await conn.execute(
-        select(messages.c.state, func.count())
-        .select_from(replay_items.join(messages, _follow(kind)))
-        .where(and_(replay_items.c.job_id == job_id, replay_items.c.outcome == "queued"))
-        .group_by(messages.c.state)
-    )
-    for state, n in live:
-        name = "in_outbox" if state in ("queued", "held") else state
+    counts: dict[str, int] = {}
+    for outcome, state, n in rows:
+        name = outcome
+        if outcome == "queued":
+            name = "in_outbox" if state in ("queued", "held") else str(state)
         counts[name] = counts.get(name, 0) + int(n)
     return dict(sorted(counts.items()))
 
