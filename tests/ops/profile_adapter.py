@@ -56,7 +56,7 @@ class ProfileCsvAdapter:
 
 
 CSV = (
-    "bsn;kvk;opdracht;inlener;inlener_kvk;start;uren;tarief\n"
-    "111222333;12345678;A-1;Bakkerij Brood & Zo;23456789;2026-12-07;24;14,40\n"
-    "123456782;12345678;A-2;Bakkerij Brood & Zo;23456789;2026-12-07;16;15,10\n"
-).encode()
+    b"bsn;kvk;opdracht;inlener;inlener_kvk;start;uren;tarief\n"
+    b"111222333;12345678;A-1;Bakkerij Brood & Zo;23456789;2026-12-07;24;14,40\n"
+    b"123456782;12345678;A-2;Bakkerij Brood & Zo;23456789;2026-12-07;16;15,10\n"
+)
