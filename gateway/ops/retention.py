@@ -83,17 +83,20 @@ async def purge_payloads(
         size += sum(int(r.payload_size or 0) for r in rows)
         if len(rows) < _BATCH:
             break
-    async with store.write() as conn:
-        await record_audit(
-            conn,
-            actor=actor,
-            action="purge",
-            at=now,
-            target="inbound",
-            message_count=count,
-            reason=reason,
-            detail={"cutoff": cutoff.isoformat(), "payloads": count, "bytes": size},
-        )
+    # A person's purge is always audited; the schedule's only when it removed something (its
+    # empty runs are in the log).
+    if count or actor is not SCHEDULER:
+        async with store.write() as conn:
+            await record_audit(
+                conn,
+                actor=actor,
+                action="purge",
+                at=now,
+                target="inbound",
+                message_count=count,
+                reason=reason,
+                detail={"cutoff": cutoff.isoformat(), "payloads": count, "bytes": size},
+            )
     log.info(
         "payloads_purged", payloads=count, bytes=size, cutoff=cutoff.isoformat(), actor=actor.id
     )
