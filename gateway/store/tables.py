@@ -139,7 +139,7 @@ relay_lease = Table(
 Index("ix_messages_state_error_code_seq", messages.c.state, messages.c.error_code, messages.c.seq)
 Index("ix_messages_state_type_seq", messages.c.state, messages.c.type, messages.c.seq)
 Index("ix_messages_state_sender_seq", messages.c.state, messages.c.sender, messages.c.seq)
-Index("ix_messages_created_at", messages.c.created_at)
+Index("ix_messages_state_created_at", messages.c.state, messages.c.created_at)
 Index("ix_messages_supersedes", messages.c.supersedes)
 Index("ix_inbound_state_received_at", inbound.c.state, inbound.c.received_at)
 

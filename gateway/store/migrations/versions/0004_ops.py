@@ -25,7 +25,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_messages_state_type_seq", "messages", ["state", "type", "seq"])
     op.create_index("ix_messages_state_sender_seq", "messages", ["state", "sender", "seq"])
-    op.create_index("ix_messages_created_at", "messages", ["created_at"])
+    op.create_index("ix_messages_state_created_at", "messages", ["state", "created_at"])
     op.create_index("ix_messages_supersedes", "messages", ["supersedes"])
     op.create_index("ix_inbound_state_received_at", "inbound", ["state", "received_at"])
 
@@ -132,7 +132,7 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_index("ix_inbound_state_received_at", "inbound")
     op.drop_index("ix_messages_supersedes", "messages")
-    op.drop_index("ix_messages_created_at", "messages")
+    op.drop_index("ix_messages_state_created_at", "messages")
     op.drop_index("ix_messages_state_sender_seq", "messages")
     op.drop_index("ix_messages_state_type_seq", "messages")
     op.drop_index("ix_messages_state_error_code_seq", "messages")
