@@ -119,7 +119,13 @@ async def apply_dead_letters(
             and letter.partition == row.kafka_partition
             and letter.offset < row.kafka_offset
         )
-        if stale or not can_move(row.state, MessageState.FAILED):
+        # Only a published message can have failed downstream; a queued one (being replayed)
+        # or a failed one already carries a newer story.
+        if (
+            stale
+            or row.state != MessageState.PUBLISHED
+            or not can_move(row.state, MessageState.FAILED)
+        ):
             log.info("dlq_report_ignored", message_id=row.id, state=row.state, stale=stale)
             continue
         await conn.execute(
