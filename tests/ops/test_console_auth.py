@@ -39,7 +39,7 @@ async def test_console_login_session_roles_and_csrf(make_gateway) -> None:
                 "csrf_token": token,
                 "reason": "try",
                 "kind": "republish",
-                "selection": '{"message_ids": ["%s"]}' % message_id,
+                "selection": f'{{"message_ids": ["{message_id}"]}}',
                 "up_to_seq": "10",
                 "idempotency_key": "k1",
             },

@@ -56,7 +56,7 @@ async def test_reports_by_id_or_offset_stale_and_unpublished_ones_ignored(make_g
             ),
             # A queued message (being replayed) is not failed by a report.
             parse_dead_letter([("ce_id", queued.encode())]),
-            parse_dead_letter([("ce_id", "no-such-message".encode())]),
+            parse_dead_letter([("ce_id", b"no-such-message")]),
             parse_dead_letter([]),
         ]
         async with gw.ctx.store.write() as conn:
