@@ -70,3 +70,32 @@ async def report_on_dlq(
         )
     finally:
         await producer.stop()
+
+
+async def assert_histories_follow_transitions(store: Any) -> int:
+    """Every message's recorded history moves only along the table in gateway/ops/states.py
+    (a new message starts queued). Returns how many transitions were checked."""
+    from sqlalchemy import select
+
+    from gateway.ops.states import MessageState, can_move
+    from gateway.store.tables import message_events
+
+    async with store.read() as conn:
+        rows = (
+            await conn.execute(
+                select(message_events.c.message_id, message_events.c.state)
+                .where(message_events.c.message_id.is_not(None))
+                .order_by(message_events.c.seq)
+            )
+        ).all()
+    last: dict[str, str] = {}
+    checked = 0
+    for message_id, state in rows:
+        before = last.get(message_id)
+        if before is None:
+            assert state == MessageState.QUEUED, (message_id, state)
+        else:
+            assert can_move(before, MessageState(state)), (message_id, before, state)
+            checked += 1
+        last[message_id] = state
+    return checked

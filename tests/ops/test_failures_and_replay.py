@@ -11,7 +11,14 @@ import pytest
 
 from gateway.localkafka import LocalKafka
 from tests.kafka_reader import headers_of, read_topic
-from tests.ops.helpers import eventually, ops_get, ops_post, report_on_dlq, wait_job
+from tests.ops.helpers import (
+    assert_histories_follow_transitions,
+    eventually,
+    ops_get,
+    ops_post,
+    report_on_dlq,
+    wait_job,
+)
 from tests.samples import hours_reported, placement_started
 
 pytestmark = pytest.mark.kafka
@@ -95,6 +102,7 @@ async def test_relay_and_dlq_failures_then_one_replay_publishes_each_once_in_ord
         )
         job = await wait_job(gw, started.json()["id"])
         remaining = await ops_get(gw, "/messages/counts", state="failed")
+        transitions = await assert_histories_follow_transitions(gw.ctx.store)
 
     assert job["total"] == 3
     assert job["counts"] == {"published": 3}
@@ -111,3 +119,4 @@ async def test_relay_and_dlq_failures_then_one_replay_publishes_each_once_in_ord
     # Order per person: 111222333's messages in their original order after the replay.
     assert [first, big1, big2] in by_key.values()
     assert [other, other] in by_key.values()
+    assert transitions > 0

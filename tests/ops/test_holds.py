@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gateway.localkafka import LocalKafka
 from gateway.store.tables import messages
 from tests.kafka_reader import headers_of, read_topic
-from tests.ops.helpers import eventually, ops_get, ops_post
+from tests.ops.helpers import assert_histories_follow_transitions, eventually, ops_get, ops_post
 from tests.samples import candidate_enrolled, placement_started
 
 pytestmark = pytest.mark.kafka
@@ -54,6 +54,7 @@ async def test_held_key_holds_later_messages_until_released_in_order(
 
         await eventually(all_published)
         after = await read_topic(kafka.bootstrap, topic)
+        transitions = await assert_histories_follow_transitions(gw.ctx.store)
 
     assert hold["changed"] == [first] and hold["created"] is True
     assert by_bsn["hold_id"] == hold["hold_id"] and by_bsn["created"] is False
@@ -67,3 +68,4 @@ async def test_held_key_holds_later_messages_until_released_in_order(
         if r.key == next(x.key for x in after if headers_of(x)["ce_id"] == first)
     ]
     assert in_order == [first, later]
+    assert transitions > 0

@@ -12,7 +12,7 @@ from adapters.registry import load_adapters
 from gateway.intake import Submission
 from gateway.localkafka import LocalKafka
 from tests.kafka_reader import headers_of, read_topic
-from tests.ops.helpers import ops_get, ops_post, wait_job
+from tests.ops.helpers import assert_histories_follow_transitions, ops_get, ops_post, wait_job
 from tests.ops.profile_adapter import CSV, Profile, ProfileCsvAdapter
 
 pytestmark = pytest.mark.kafka
@@ -69,6 +69,7 @@ async def test_retranslate_after_profile_fix_supersedes_with_diff_in_plan(
         new = await ops_get(gw, f"/messages/{new_id}")
         await gw.wait_drained()
         records = await read_topic(kafka.bootstrap, topic)
+        transitions = await assert_histories_follow_transitions(gw.ctx.store)
 
     assert plan["total"] == 2
     assert [d["message_id"] for d in plan["diffs"]] == old_ids
@@ -94,3 +95,4 @@ async def test_retranslate_after_profile_fix_supersedes_with_diff_in_plan(
     assert superseding["ce_supersedes"] == old_ids[0]
     assert by_id[new_id].key == by_id[old_ids[0]].key  # same person, same partition
     assert json.loads(by_id[new_id].value)["hourly_rate"] == "14.40"
+    assert transitions > 0
