@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.ops.filters import MessageFilter, conditions
-from gateway.ops.masking import decode_payload, mask_text, pretty_json
+from gateway.ops.masking import decode_payload, mask_json, mask_text, pretty_json
 from gateway.store.tables import holds, inbound, message_events, messages, replay_items
 from gateway.timeutil import as_utc
 
@@ -21,6 +21,7 @@ __all__ = [
     "MessageSummary",
     "count_messages",
     "find_message",
+    "inbound_detail",
     "list_inbound",
     "list_messages",
     "message_detail",
@@ -305,3 +306,61 @@ async def list_inbound(
         query = query.where(inbound.c.received_at < as_utc(before))
     rows = await conn.execute(query.order_by(inbound.c.received_at.desc()).limit(limit))
     return [InboundSummary(*r) for r in rows]
+
+
+async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, Any] | None:
+    """One payload as received: the answer the sender got (for a rejection: every issue), its
+    history, the messages it became, the raw payload (BSNs masked)."""
+    row = (await conn.execute(select(inbound).where(inbound.c.id == inbound_id))).first()
+    if row is None:
+        return None
+    events = await conn.execute(
+        select(message_events)
+        .where(message_events.c.inbound_id == inbound_id, message_events.c.message_id.is_(None))
+        .order_by(message_events.c.seq)
+    )
+    history = [
+        {
+            "at": _iso(row.received_at),
+            "state": "received",
+            "actor": row.sender,
+            "code": None,
+            "detail": f"via {row.channel}",
+        }
+    ] + [
+        {
+            "at": _iso(e.at),
+            "state": e.state,
+            "actor": e.actor,
+            "code": e.code,
+            "detail": mask_text(e.detail) if e.detail else None,
+        }
+        for e in events
+    ]
+    made = await conn.execute(
+        select(*_SUMMARY_COLUMNS)
+        .where(messages.c.inbound_id == inbound_id)
+        .order_by(messages.c.seq)
+    )
+    return {
+        "inbound": InboundSummary(
+            row.id,
+            row.received_at,
+            row.sender,
+            row.channel,
+            row.adapter,
+            row.state,
+            row.error_code,
+            row.payload_size,
+            row.purged_at,
+        ).as_json()
+        | {
+            "content_type": row.content_type,
+            "external_ref": row.external_ref,
+            "status_code": row.status_code,
+        },
+        "answer": mask_json(row.response) if row.response is not None else None,
+        "history": history,
+        "messages": [MessageSummary(*m).as_json() for m in made],
+        "raw_payload": None if row.payload is None else mask_text(decode_payload(row.payload)),
+    }

@@ -29,6 +29,7 @@ from gateway.ops.queries import (
     MessageDetail,
     MessageSummary,
     count_messages,
+    inbound_detail,
     list_inbound,
     list_messages,
     message_detail,
@@ -155,6 +156,13 @@ class OpsService:
             return await list_inbound(
                 conn, state=state, sender=sender, channel=channel, limit=limit
             )
+
+    async def inbound_payload(self, inbound_id: str) -> dict[str, Any]:
+        async with self.ctx.store.read() as conn:
+            found = await inbound_detail(conn, inbound_id)
+        if found is None:
+            raise NotFound(f"no inbound payload {inbound_id}")
+        return found
 
     async def audit(self, **filters: Any) -> list[AuditEntry]:
         async with self.ctx.store.read() as conn:

@@ -74,3 +74,12 @@ async def list_inbound(
 ) -> dict[str, Any]:
     items = await ops.inbound(state=state, sender=sender, channel=channel, limit=limit)
     return {"items": [i.as_json() for i in items]}
+
+
+@router.get(
+    "/inbound/{inbound_id}",
+    summary="One payload as received: the answer given, its history, its messages (masked)",
+    responses={404: PROBLEM | {"description": "No such payload"}},
+)
+async def show_inbound(ops: OpsDep, _viewer: ViewerDep, inbound_id: str) -> dict[str, Any]:
+    return await ops.inbound_payload(inbound_id)

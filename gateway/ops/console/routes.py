@@ -208,6 +208,16 @@ def build_console_router(
         await ops.release(actor=user.actor, reason=reason, message_id=message_id)
         return redirect(f"/ops/messages/{message_id}")
 
+    # --- payloads as received ------------------------------------------------------------
+    @router.get("/inbound")
+    async def inbound_page(user: User, state: str | None = "rejected") -> Response:
+        items = await ops.inbound(state=state or None, sender=None, channel=None, limit=100)
+        return page("inbound.html", user, items=[i.as_json() for i in items], state=state)
+
+    @router.get("/inbound/{inbound_id}")
+    async def inbound_detail_page(user: User, inbound_id: str) -> Response:
+        return page("inbound_detail.html", user, d=await ops.inbound_payload(inbound_id))
+
     # --- replay --------------------------------------------------------------------------
     @router.get("/replays/new")
     async def replay_plan(request: Request, user: User) -> Response:
