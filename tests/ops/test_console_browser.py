@@ -5,6 +5,7 @@ the ones in docs/operations.md."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import uuid
@@ -89,7 +90,7 @@ async def _failures(url: str, kafka: LocalKafka, topic: str) -> list[str]:
             ).json()
             if published["total"] == 1:
                 break
-            await _sleep(0.1)
+            await asyncio.sleep(0.1)
         await report_on_dlq(
             kafka.bootstrap,
             f"{topic}.dlq",
@@ -107,15 +108,9 @@ async def _failures(url: str, kafka: LocalKafka, topic: str) -> list[str]:
             ).json()
             if failed["total"] == 5:
                 break
-            await _sleep(0.1)
+            await asyncio.sleep(0.1)
         assert failed["total"] == 5
     return ids
-
-
-async def _sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)
 
 
 async def _shot(page: Page, out: Path, name: str) -> None:
