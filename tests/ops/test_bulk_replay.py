@@ -68,8 +68,10 @@ async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
             await ops_post(gw, "/replays/plan", {"kind": "republish", **selection}, expect=200)
         ).json()
         # A viewer may look at the plan too, but a replay needs a reason.
-        no_reason = await ops_post(gw, "/replays", {"kind": "republish", **selection})
-        blank = await ops_post(gw, "/replays", {"kind": "republish", "reason": "", **selection})
+        planned = {"up_to_seq": plan["max_seq"], **selection}
+        no_reason = await ops_post(gw, "/replays", {"kind": "republish", **planned})
+        blank = await ops_post(gw, "/replays", {"kind": "republish", "reason": "", **planned})
+        no_plan = await ops_post(gw, "/replays", {"kind": "republish", "reason": "go", **selection})
         started = await ops_post(
             gw,
             "/replays",
@@ -103,12 +105,18 @@ async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
                 "kind": "republish",
                 "reason": "double click",
                 "idempotency_key": "inc-4711",
-                **selection,
+                **planned,
             },
             expect=200,
         )
+        replan = (
+            await ops_post(gw, "/replays/plan", {"kind": "republish", **selection}, expect=200)
+        ).json()
         new_job = await ops_post(
-            gw, "/replays", {"kind": "republish", "reason": "once more", **selection}, expect=202
+            gw,
+            "/replays",
+            {"kind": "republish", "reason": "once more", "up_to_seq": plan["max_seq"], **selection},
+            expect=202,
         )
         await asyncio.sleep(1.5)
         await gw.wait_drained()
@@ -127,6 +135,8 @@ async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
     assert no_reason.status_code == 422
     assert blank.status_code == 422
     assert no_reason.json()["code"] == "invalid-request"
+    assert no_plan.status_code == 422  # executing needs the plan's max_seq
+    assert "up_to_seq" in no_plan.text
 
     assert job["total"] == SELECTED
     assert job["counts"] == {"published": SELECTED}
@@ -142,6 +152,7 @@ async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
     assert again.json()["state"] == "done"
     assert again.json()["repeated"] is True
     assert same_request.json()["id"] == job_id
+    assert replan["total"] == 0 and replan["max_seq"] is None
     assert new_job.json()["total"] == 0
     assert len(second_run) == SELECTED
     assert still_failed == set(others)

@@ -80,7 +80,10 @@ async def test_failing_retranslation_is_an_item_error_and_old_message_stays(make
             await ops_post(gw, "/replays/plan", {"kind": "retranslate", **selection}, expect=200)
         ).json()
         started = await ops_post(
-            gw, "/replays", {"kind": "retranslate", "reason": "try", **selection}, expect=202
+            gw,
+            "/replays",
+            {"kind": "retranslate", "reason": "try", "up_to_seq": plan["max_seq"], **selection},
+            expect=202,
         )
         job = await wait_job(gw, started.json()["id"], timeout=30)
         items = (await ops_get(gw, f"/replays/{job['id']}/items"))["items"]
@@ -108,7 +111,10 @@ async def test_held_and_queued_messages_are_not_replayed(make_gateway) -> None:
             )
         ).json()
         started = await ops_post(
-            gw, "/replays", {"kind": "republish", "reason": "retry", "message_ids": ids}, expect=202
+            gw,
+            "/replays",
+            {"kind": "republish", "reason": "retry", "message_ids": ids, "up_to_seq": 10**9},
+            expect=202,
         )
 
         async def done() -> bool:

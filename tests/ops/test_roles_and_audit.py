@@ -21,7 +21,12 @@ async def test_viewer_is_refused_every_change_and_admin_actions_are_audited(make
                 .where(messages.c.id == failed_id)
                 .values(state="failed", error_code="kafka-rejected", error_message="x")
             )
-        replay = {"kind": "republish", "message_ids": [failed_id], "reason": "fixed"}
+        replay = {
+            "kind": "republish",
+            "message_ids": [failed_id],
+            "reason": "fixed",
+            "up_to_seq": 10**9,
+        }
         refused = {
             "replay": await ops_post(gw, "/replays", replay, as_client="ops-viewer"),
             "hold": await ops_post(

@@ -28,6 +28,10 @@ class PlanRequest(Selection):
 
 
 class ReplayRequest(PlanRequest):
+    # Required here: a replay runs what a plan showed (hard to misuse: plan, then execute).
+    up_to_seq: int = Field(
+        description="The plan's max_seq: the job replays exactly the messages the plan counted"
+    )
     reason: Annotated[str, Field(min_length=3, max_length=2000, description="Why (audited)")]
     idempotency_key: Annotated[
         str | None,
