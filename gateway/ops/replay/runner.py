@@ -96,7 +96,11 @@ class ReplayRunner:
             ).all()
         for job in jobs:
             if job.state == "running":
-                await self._chunk(job.id, ReplayKind(job.kind), job.created_by)
+                try:
+                    await self._chunk(job.id, ReplayKind(job.kind), job.created_by)
+                except Exception as exc:
+                    await self._note_error(job.id, exc)
+                    raise
                 return True
         for job in jobs:
             await self._settle(job.id, job.kind, cancelled=job.state == "cancelling")
@@ -153,6 +157,11 @@ class ReplayRunner:
                 await self._republish(conn, job_id, sorted(claimed), actor, now)
             else:
                 await self._retranslate(conn, job_id, sorted(claimed), actor, now)
+            await conn.execute(  # a chunk went through: an earlier error is history
+                update(replay_jobs)
+                .where(replay_jobs.c.id == job_id, replay_jobs.c.error.is_not(None))
+                .values(error=None)
+            )
         self._wake_relay()
 
     async def _republish(
@@ -319,6 +328,16 @@ class ReplayRunner:
                 .values(state="cancelled" if cancelled else "done", finished_at=self._clock())
             )
         log.info("replay_job_finished", job_id=job_id, cancelled=cancelled)
+
+    async def _note_error(self, job_id: str, exc: Exception) -> None:
+        """Visible on the job (it is retried; the chunk's transaction was rolled back)."""
+        with contextlib.suppress(Exception):
+            async with self._store.write() as conn:
+                await conn.execute(
+                    update(replay_jobs)
+                    .where(replay_jobs.c.id == job_id)
+                    .values(error=f"{type(exc).__name__}: {exc}"[:1000])
+                )
 
     async def _idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
