@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
+from gateway.ops.outbox import insert_queued
 from gateway.ops.replay.jobs import _follow
 from gateway.ops.replay.model import ELIGIBLE, ReplayKind
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator, SourcePayload
@@ -354,45 +355,27 @@ async def _insert_superseding(
     at: datetime,
     job_id: str,
 ) -> None:
-    await conn.execute(
-        insert(messages).values(
-            id=record.id,
-            inbound_id=old.inbound_id,
-            sender=old.sender,
-            type=record.type,
-            topic=record.topic,
-            key=record.key,
-            headers=record.headers,
-            value=record.value,
-            state=MessageState.QUEUED.value,
-            attempts=0,
-            created_at=at,
-            supersedes=record.supersedes,
-        )
+    await insert_queued(
+        conn,
+        [record],
+        inbound_id=old.inbound_id,
+        sender=old.sender,
+        actor=actor,
+        at=at,
+        code="retranslate",
+        details=[f"replay job {job_id}; supersedes {old.id}"],
     )
     await conn.execute(
         update(messages).where(messages.c.seq == old.seq).values(state=MessageState.REPLAYED.value)
     )
     await conn.execute(
-        insert(message_events),
-        [
-            {
-                "message_id": record.id,
-                "inbound_id": old.inbound_id,
-                "at": at,
-                "state": MessageState.QUEUED.value,
-                "actor": actor,
-                "code": "retranslate",
-                "detail": f"replay job {job_id}; supersedes {old.id}",
-            },
-            {
-                "message_id": old.id,
-                "inbound_id": old.inbound_id,
-                "at": at,
-                "state": MessageState.REPLAYED.value,
-                "actor": actor,
-                "code": "retranslate",
-                "detail": f"replay job {job_id}; superseded by {record.id}",
-            },
-        ],
+        insert(message_events).values(
+            message_id=old.id,
+            inbound_id=old.inbound_id,
+            at=at,
+            state=MessageState.REPLAYED.value,
+            actor=actor,
+            code="retranslate",
+            detail=f"replay job {job_id}; superseded by {record.id}",
+        )
     )
