@@ -11,9 +11,10 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from gateway.context import GatewayContext
-from gateway.errors import Forbidden, NotFound
+from gateway.errors import Forbidden, InvalidMessage, NotFound
 from gateway.ops.audit import Actor, AuditEntry, query_audit, record_audit
 from gateway.ops.dlq import DlqConsumer
 from gateway.ops.filters import MessageFilter
@@ -34,6 +35,7 @@ from gateway.ops.queries import (
     list_messages,
     message_detail,
 )
+from gateway.ops.rejected import AlreadyAccepted, RejectedPlan, accept_rejected, plan_rejected
 from gateway.ops.replay.jobs import (
     JobView,
     cancel_job,
@@ -45,7 +47,7 @@ from gateway.ops.replay.jobs import (
 )
 from gateway.ops.replay.model import ReplayKind, Selection
 from gateway.ops.replay.plan import Plan, make_plan
-from gateway.ops.replay.retranslate import Retranslator
+from gateway.ops.replay.retranslate import RetranslateError, Retranslator
 from gateway.ops.replay.runner import ReplayRunner
 from gateway.ops.retention import PurgeResult, RetentionSchedule, purge_payloads
 from gateway.store.tables import messages
@@ -163,6 +165,37 @@ class OpsService:
         if found is None:
             raise NotFound(f"no inbound payload {inbound_id}")
         return found
+
+    async def plan_rejected(self, inbound_id: str) -> RejectedPlan:
+        async with self.ctx.store.read() as conn:
+            return await plan_rejected(conn, self.retranslator, self.ctx.events, inbound_id)
+
+    async def accept_rejected(self, inbound_id: str, *, actor: Actor, reason: str) -> list[str]:
+        """Re-translates a rejected payload; raises ``InvalidMessage`` when it still fails."""
+        _admin(actor)
+        try:
+            async with self.ctx.store.write() as conn:
+                ids = await accept_rejected(
+                    conn,
+                    self.retranslator,
+                    self.ctx.events,
+                    inbound_id,
+                    actor=actor,
+                    reason=reason,
+                    at=self.clock(),
+                )
+        except RetranslateError as exc:
+            raise InvalidMessage(f"the payload still does not translate: {exc}") from None
+        except IntegrityError:
+            raise AlreadyAccepted(
+                "the sender's same bytes were accepted since (or its messages exist already)"
+            ) from None
+        if self.ctx.relay is not None:
+            self.ctx.relay.wake()
+        log.info(
+            "rejected_payload_accepted", inbound_id=inbound_id, messages=len(ids), actor=actor.id
+        )
+        return ids
 
     async def audit(self, **filters: Any) -> list[AuditEntry]:
         async with self.ctx.store.read() as conn:

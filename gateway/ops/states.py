@@ -14,8 +14,9 @@ Messages (``messages.state``)::
     failed | published ──► replayed   (re-translate: a new message supersedes this one)
 
 Inbound payloads (``inbound.state``; ``received`` is the moment of arrival, shown in history):
-``received -> accepted | rejected``; a retention purge removes the raw bytes of either and is
-recorded as a ``purged`` history event without changing the state.
+``received -> accepted | rejected``; ``rejected -> accepted`` when ops re-translate it after a
+fix on our side; a retention purge removes the raw bytes of either and is recorded as a
+``purged`` history event without changing the state.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ INBOUND_TRANSITIONS: Mapping[InboundState, frozenset[InboundState]] = MappingPro
     {
         InboundState.RECEIVED: frozenset({InboundState.ACCEPTED, InboundState.REJECTED}),
         InboundState.ACCEPTED: frozenset(),
-        InboundState.REJECTED: frozenset(),
+        # ops: re-translated after a fix on our side (gateway/ops/rejected.py)
+        InboundState.REJECTED: frozenset({InboundState.ACCEPTED}),
     }
 )
 

@@ -33,5 +33,6 @@ async def test_rejected_payload_with_issues_history_and_masked_raw_bytes(make_ga
     assert "111222333" not in str(detail) and "123456782" not in str(detail)
     assert [m["state"] for m in accepted_detail["messages"]] == ["queued"]
     assert page.status_code == 200 and "#/1/data/iban" in page.text
+    assert "Still does not translate" in page.text  # the same adapter, the same problem
     assert "111222333" not in page.text
     assert listing.status_code == 200 and item["id"][:8] in listing.text

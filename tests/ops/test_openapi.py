@@ -15,6 +15,8 @@ async def test_ops_api_is_in_the_openapi_schema_and_console_is_not(make_gateway)
         ("/v1/ops/messages/{message_id}/release", "post"),
         ("/v1/ops/inbound", "get"),
         ("/v1/ops/inbound/{inbound_id}", "get"),
+        ("/v1/ops/inbound/{inbound_id}/retranslate/plan", "post"),
+        ("/v1/ops/inbound/{inbound_id}/retranslate", "post"),
         ("/v1/ops/replays/plan", "post"),
         ("/v1/ops/replays", "post"),
         ("/v1/ops/replays", "get"),

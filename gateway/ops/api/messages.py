@@ -83,3 +83,31 @@ async def list_inbound(
 )
 async def show_inbound(ops: OpsDep, _viewer: ViewerDep, inbound_id: str) -> dict[str, Any]:
     return await ops.inbound_payload(inbound_id)
+
+
+@router.post(
+    "/inbound/{inbound_id}/retranslate/plan",
+    summary="Would a rejected payload translate now (after a fix)? The messages it would make",
+    responses={
+        404: PROBLEM | {"description": "No such payload"},
+        409: PROBLEM | {"description": "Not rejected"},
+    },
+)
+async def plan_rejected(ops: OpsDep, _viewer: ViewerDep, inbound_id: str) -> dict[str, Any]:
+    return (await ops.plan_rejected(inbound_id)).as_json()
+
+
+@router.post(
+    "/inbound/{inbound_id}/retranslate",
+    summary="Re-translate a rejected payload and accept it (ops-admin; audited)",
+    responses={
+        404: PROBLEM | {"description": "No such payload"},
+        409: PROBLEM | {"description": "Not rejected, or the same bytes were accepted since"},
+        422: PROBLEM | {"description": "It still does not translate"},
+    },
+)
+async def accept_rejected(
+    ops: OpsDep, admin: AdminDep, inbound_id: str, body: Reason
+) -> dict[str, Any]:
+    ids = await ops.accept_rejected(inbound_id, actor=admin, reason=body.reason)
+    return {"inbound_id": inbound_id, "message_ids": ids}

@@ -216,7 +216,18 @@ def build_console_router(
 
     @router.get("/inbound/{inbound_id}")
     async def inbound_detail_page(user: User, inbound_id: str) -> Response:
-        return page("inbound_detail.html", user, d=await ops.inbound_payload(inbound_id))
+        detail = await ops.inbound_payload(inbound_id)
+        rejected = detail["inbound"]["state"] == "rejected" and detail["raw_payload"] is not None
+        plan = (await ops.plan_rejected(inbound_id)).as_json() if rejected else None
+        return page("inbound_detail.html", user, d=detail, plan=plan)
+
+    @router.post("/inbound/{inbound_id}/retranslate")
+    async def inbound_retranslate(
+        request: Request, user: User, inbound_id: str, csrf_token: Csrf, reason: ReasonField
+    ) -> Response:
+        admin_form(request, user, csrf_token)
+        await ops.accept_rejected(inbound_id, actor=user.actor, reason=reason)
+        return redirect(f"/ops/inbound/{inbound_id}")
 
     # --- replay --------------------------------------------------------------------------
     @router.get("/replays/new")
