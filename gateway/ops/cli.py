@@ -266,7 +266,7 @@ def replay_command(
     )
     typer.echo(f"job {job['id']}: {job['total']} message(s)", err=True)
     if wait:
-        job = _follow(api, job)
+        job = _follow_job(api, job)
     if as_json:
         _print_json(job)
     else:
@@ -301,7 +301,7 @@ def _show_plan(plan: dict[str, Any]) -> None:
             typer.echo(diff["diff"])
 
 
-def _follow(api: _Api, job: dict[str, Any]) -> dict[str, Any]:
+def _follow_job(api: _Api, job: dict[str, Any]) -> dict[str, Any]:
     """A progress bar on a terminal; one line per change otherwise (logs, CI, pipes)."""
     total = max(job["total"], 1)
     if not sys.stderr.isatty():

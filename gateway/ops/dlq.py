@@ -215,6 +215,7 @@ class DlqConsumer:
         while not self._stopping.is_set():
             if loop.time() - last_check > 10 or not assigned:
                 last_check = loop.time()
+                # No subscription (positions are ours), so ask for metadata explicitly.
                 await consumer._client.force_metadata_update()
                 partitions = consumer.partitions_for_topic(self._topic) or set()
                 if partitions - assigned:

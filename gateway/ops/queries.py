@@ -16,6 +16,7 @@ from gateway.store.tables import holds, inbound, message_events, messages, repla
 from gateway.timeutil import as_utc
 
 __all__ = [
+    "SUMMARY_COLUMNS",
     "InboundSummary",
     "MessageDetail",
     "MessageSummary",
@@ -27,7 +28,8 @@ __all__ = [
     "message_detail",
 ]
 
-_SUMMARY_COLUMNS = (
+#: The columns of a message in a list (error message cut to 300 characters).
+SUMMARY_COLUMNS = (
     messages.c.seq,
     messages.c.id,
     messages.c.created_at,
@@ -81,7 +83,7 @@ async def list_messages(
 ) -> list[MessageSummary]:
     """Newest first (by outbox seq); ``before`` continues below that seq (keyset paging, so a
     page costs the same on page 1 and page 10,000)."""
-    query = select(*_SUMMARY_COLUMNS).where(*conditions(f))
+    query = select(*SUMMARY_COLUMNS).where(*conditions(f))
     if before is not None:
         query = query.where(messages.c.seq < before)
     rows = await conn.execute(query.order_by(messages.c.seq.desc()).limit(limit))
@@ -338,9 +340,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         for e in events
     ]
     made = await conn.execute(
-        select(*_SUMMARY_COLUMNS)
-        .where(messages.c.inbound_id == inbound_id)
-        .order_by(messages.c.seq)
+        select(*SUMMARY_COLUMNS).where(messages.c.inbound_id == inbound_id).order_by(messages.c.seq)
     )
     return {
         "inbound": InboundSummary(

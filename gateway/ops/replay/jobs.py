@@ -24,6 +24,7 @@ __all__ = [
     "JobView",
     "cancel_job",
     "create_job",
+    "follow_message",
     "get_job",
     "job_items",
     "list_jobs",
@@ -184,7 +185,7 @@ async def get_job(
     )
 
 
-def _follow(kind: str) -> Any:
+def follow_message(kind: str) -> Any:
     """How an item finds the message whose fate it waits for."""
     if kind == ReplayKind.RETRANSLATE.value:
         return messages.c.id == replay_items.c.new_message_id
@@ -196,7 +197,7 @@ async def _counts(conn: AsyncConnection, job_id: str, kind: str) -> dict[str, in
     with their message so far. One statement, so the counts come from one snapshot."""
     rows = await conn.execute(
         select(replay_items.c.outcome, messages.c.state, func.count())
-        .select_from(replay_items.outerjoin(messages, _follow(kind)))
+        .select_from(replay_items.outerjoin(messages, follow_message(kind)))
         .where(replay_items.c.job_id == job_id)
         .group_by(replay_items.c.outcome, messages.c.state)
     )

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.ops.masking import pretty_json
-from gateway.ops.queries import _SUMMARY_COLUMNS, MessageSummary
+from gateway.ops.queries import SUMMARY_COLUMNS, MessageSummary
 from gateway.ops.replay.model import ReplayKind, Selection, eligible_conditions, selected_conditions
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator
 from gateway.store.tables import messages
@@ -105,7 +105,7 @@ async def make_plan(
             by_error[code or ""] += n
             max_seq = top if max_seq is None else max(max_seq, top)
         found = await conn.execute(
-            select(*_SUMMARY_COLUMNS)
+            select(*SUMMARY_COLUMNS)
             .where(*eligible, *extra)
             .order_by(messages.c.seq)
             .limit(sample_size)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
 from gateway.ops.outbox import insert_queued
-from gateway.ops.replay.jobs import _follow
+from gateway.ops.replay.jobs import follow_message
 from gateway.ops.replay.model import ELIGIBLE, ReplayKind
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator, SourcePayload
 from gateway.ops.states import MessageState
@@ -302,7 +302,7 @@ class ReplayRunner:
         async with self._store.read() as conn:
             waiting = await conn.scalar(
                 select(func.count())
-                .select_from(replay_items.join(messages, _follow(kind)))
+                .select_from(replay_items.join(messages, follow_message(kind)))
                 .where(
                     and_(
                         replay_items.c.job_id == job_id,
@@ -313,7 +313,7 @@ class ReplayRunner:
             )
         if waiting:
             return
-        follow_state = select(messages.c.state).where(_follow(kind)).scalar_subquery()
+        follow_state = select(messages.c.state).where(follow_message(kind)).scalar_subquery()
         async with self._store.write() as conn:
             await conn.execute(
                 update(replay_items)
