@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.errors import GatewayError, NotFound
+from gateway.errors import NotFound
 from gateway.events import EventFactory, OutboxRecord, format_time
 from gateway.ops.audit import Actor, record_audit
+from gateway.ops.errors import AlreadyAccepted
 from gateway.ops.masking import pretty_json
 from gateway.ops.outbox import insert_queued
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator
@@ -23,13 +24,7 @@ from gateway.ops.states import InboundState
 from gateway.store.tables import inbound, message_events
 from gateway.timeutil import as_utc
 
-__all__ = ["AlreadyAccepted", "RejectedPlan", "accept_rejected", "plan_rejected"]
-
-
-class AlreadyAccepted(GatewayError):
-    code = "already-accepted"
-    status = 409
-    title = "This payload (or the same bytes from this sender) was accepted already"
+__all__ = ["RejectedPlan", "accept_rejected", "plan_rejected"]
 
 
 @dataclass(frozen=True, slots=True)

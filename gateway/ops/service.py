@@ -17,6 +17,7 @@ from gateway.context import GatewayContext
 from gateway.errors import Forbidden, InvalidMessage, NotFound
 from gateway.ops.audit import Actor, AuditEntry, query_audit, record_audit
 from gateway.ops.dlq import DlqConsumer
+from gateway.ops.errors import AlreadyAccepted, InvalidSelection
 from gateway.ops.filters import MessageFilter
 from gateway.ops.holds import (
     HoldResult,
@@ -35,7 +36,7 @@ from gateway.ops.queries import (
     list_messages,
     message_detail,
 )
-from gateway.ops.rejected import AlreadyAccepted, RejectedPlan, accept_rejected, plan_rejected
+from gateway.ops.rejected import RejectedPlan, accept_rejected, plan_rejected
 from gateway.ops.replay.jobs import (
     JobView,
     cancel_job,
@@ -287,7 +288,7 @@ class OpsService:
             elif bsn is not None:
                 key = self.ctx.events.person_key(bsn)
             else:
-                raise NotFound("name a message_id or a bsn to hold")
+                raise InvalidSelection("name a message_id or a bsn to hold")
             result = await place_hold(
                 conn, key=key, message_id=message_id, actor=actor, reason=reason, at=self.clock()
             )

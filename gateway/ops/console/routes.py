@@ -19,6 +19,7 @@ from gateway.errors import Forbidden, GatewayError, NotFound, Unauthenticated
 from gateway.ops.audit import Actor, record_audit
 from gateway.ops.console.pages import SECURITY_HEADERS, Pages
 from gateway.ops.console.session import COOKIE_NAME, ConsoleSession, SessionSigner
+from gateway.ops.errors import InvalidSelection
 from gateway.ops.filters import MessageFilter
 from gateway.ops.replay.model import ReplayKind, Selection
 from gateway.ops.service import OpsService
@@ -242,7 +243,7 @@ def build_console_router(
                 else Selection(filter=MessageFilter.model_validate(values))
             )
         except ValidationError:
-            raise NotFound("select messages by id or by a valid filter") from None
+            raise InvalidSelection("select messages by id or by a valid filter") from None
         plan = await ops.plan(kind, selection)
         return page(
             "replay_new.html",
@@ -269,7 +270,7 @@ def build_console_router(
         try:
             chosen = Selection.model_validate({**orjson.loads(selection), "up_to_seq": up_to_seq})
         except (ValidationError, orjson.JSONDecodeError):
-            raise NotFound("the replay form is damaged; plan again") from None
+            raise InvalidSelection("the replay form is damaged; plan again") from None
         job = await ops.replay(
             kind, chosen, actor=user.actor, reason=reason, idempotency_key=idempotency_key
         )
