@@ -1,205 +1,194 @@
-"""Shared pieces of the benchmarks: a fresh local broker, the gateway as its own process, an
-efficient HTTP load generator in its own process, CPU accounting, test BSNs."""
+"""Shared by the benchmark scripts: the machine, CPU accounting, a local broker, an ops client,
+fast seeding of the store with executemany."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psutil
+from sqlalchemy import insert
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from gateway.auth import Client, ClientRegistry, hash_key
+from gateway.events import EventFactory
+from gateway.localkafka import LocalKafka
+from gateway.store import Store
+from gateway.store.tables import inbound, messages
 
-from gateway.localkafka import LocalKafka  # noqa: E402
-
-WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
-
-
-def bsns(count: int, start: int = 20_000_000) -> list[str]:
-    found: list[str] = []
-    n = start
-    while len(found) < count:
-        digits = f"{n:08d}"
-        check = sum(w * int(d) for w, d in zip(WEIGHTS, digits, strict=True)) % 11
-        if check < 10:
-            found.append(digits + str(check))
-        n += 1
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cores() -> int:
-    return os.cpu_count() or 1
+OPS_KEY = "bench-ops-admin-key-0123456789abcdef"
+PERSON_KEY_SECRET = "bench-person-key-secret-0123456789abcdef"
+TYPES = [
+    "placement.started",
+    "hours.reported",
+    "candidate.enrolled",
+    "benefit.changed",
+    "payroll.reported",
+]
+ERROR_CODES = [
+    "record-too-large",
+    "kafka-rejected",
+    "back-office:UnknownClient",
+    "back-office:UnknownAssignment",
+    "broken-record",
+]
+SENDERS = [f"agency-{i:02d}" for i in range(20)]
+CHANNELS = ["rest", "soap", "upload"]
 
 
-@contextmanager
-def broker(workdir: Path) -> Iterator[LocalKafka]:
-    port, controller = free_port(), free_port()
-    kafka = LocalKafka(
-        home=workdir / "kafka",
-        cache=Path.home() / ".cache" / "flexgw",
-        port=port,
-        controller_port=controller,
+def clients() -> ClientRegistry:
+    return ClientRegistry(
+        [
+            Client.model_validate(
+                {"id": "ops-admin", "role": "ops-admin", "key_sha256": [hash_key(OPS_KEY)]}
+            )
+        ]
     )
-    kafka.up()
-    try:
-        yield kafka
-    finally:
-        kafka.down()
 
 
-@contextmanager
-def workdir(name: str) -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix=f"flexgw-bench-{name}-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def machine() -> str:
+    return f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB"
 
 
 @dataclass
-class GatewayProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    key: str
+class CpuShare:
+    """CPU used by this process and its children (the broker) over a span, as a share of the
+    machine's cores."""
 
-    @property
-    def ps(self) -> psutil.Process:
-        return psutil.Process(self.process.pid)
+    wall: float = 0.0
+    own: float = 0.0
+    children: float = 0.0
 
-
-def write_clients(data_dir: Path) -> dict[str, str]:
-    from gateway.clients_file import ensure_demo_clients
-
-    return ensure_demo_clients(data_dir / "clients.toml", data_dir / "demo-keys.txt")
-
-
-@contextmanager
-def gateway(
-    data_dir: Path,
-    kafka: LocalKafka,
-    *,
-    relay: bool = True,
-    topic: str,
-    extra_env: dict[str, str] | None = None,
-) -> Iterator[GatewayProcess]:
-    keys = write_clients(data_dir)
-    port = free_port()
-    env = {
-        **os.environ,
-        "FLEXGW_DATA_DIR": str(data_dir),
-        "FLEXGW_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
-        "FLEXGW_DEFAULT_TOPIC": topic,
-        "FLEXGW_LOG_LEVEL": "warning",
-        "FLEXGW_PORT": str(port),
-        **(extra_env or {}),
-    }
-    argv = [str(ROOT / ".venv" / "bin" / "flexgw"), "serve"] + ([] if relay else ["--no-relay"])
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gateway did not start") from None
-            time.sleep(0.1)
-    try:
-        yield GatewayProcess(process, url, keys["flexwerk-uitzend"])
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-@contextmanager
-def relay_process(
-    data_dir: Path, kafka: LocalKafka, topic: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "FLEXGW_DATA_DIR": str(data_dir),
-        "FLEXGW_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
-        "FLEXGW_DEFAULT_TOPIC": topic,
-        "FLEXGW_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "flexgw"), "relay"], env=env)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
-class CpuMeter:
-    """CPU seconds a process used between start() and stop(), as a share of one core."""
-
-    def __init__(self, process: psutil.Process) -> None:
-        self.process = process
-
-    def start(self) -> None:
-        self._cpu = _cpu(self.process)
-        self._wall = time.perf_counter()
-
-    def stop(self) -> tuple[float, float]:
-        used = _cpu(self.process) - self._cpu
-        wall = time.perf_counter() - self._wall
-        return used, used / wall if wall else 0.0
+    def line(self) -> str:
+        cores = os.cpu_count() or 1
+        if self.wall <= 0:
+            return "cpu n/a"
+        own = 100 * self.own / self.wall / cores
+        kids = 100 * self.children / self.wall / cores
+        return f"CPU share of the machine: this process {own:.0f}%, broker {kids:.0f}%"
 
 
 def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    total = times.user + times.system
-    for child in process.children(recursive=True):
-        try:
-            child_times = child.cpu_times()
-            total += child_times.user + child_times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    t = process.cpu_times()
+    return float(t.user + t.system)
 
 
-async def wait_for_records(
-    bootstrap: str, topic: str, expected: int, timeout: float = 600
-) -> float:
-    """Polls the topic's end offsets until ``expected`` records are there; returns the time."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
+@contextmanager
+def measure_cpu() -> Iterator[CpuShare]:
+    me = psutil.Process()
+    kids = me.children(recursive=True)
+    share = CpuShare()
+    start_wall, start_own = time.perf_counter(), _cpu(me)
+    start_kids = {k.pid: _cpu(k) for k in kids}
     try:
-        deadline = time.perf_counter() + timeout
-        while True:
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions:
-                tps = [TopicPartition(topic, p) for p in partitions]
-                end = await consumer.end_offsets(tps)
-                if sum(end.values()) >= expected:
-                    return time.perf_counter()
-            else:
-                await consumer._client.force_metadata_update()
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"{topic} did not reach {expected} records")
-            await asyncio.sleep(0.02)
+        yield share
     finally:
-        await consumer.stop()
+        share.wall = time.perf_counter() - start_wall
+        share.own = _cpu(me) - start_own
+        share.children = sum(_cpu(k) - start_kids[k.pid] for k in kids if k.is_running())
+
+
+@contextmanager
+def local_broker(home: Path) -> Iterator[LocalKafka]:
+    import socket
+
+    def free() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    broker = LocalKafka(
+        home=home, cache=Path.home() / ".cache" / "flexgw", port=free(), controller_port=free()
+    )
+    broker.up()
+    try:
+        yield broker
+    finally:
+        broker.down()
+
+
+def events() -> EventFactory:
+    return EventFactory(
+        person_key_secret=PERSON_KEY_SECRET.encode(),
+        source_prefix="urn:flextensie:gateway:",
+        topic_for=lambda _t: "unused",
+    )
+
+
+async def seed(
+    store: Store,
+    count: int,
+    *,
+    topic: str,
+    state_of: Any,
+    value: bytes,
+    per_inbound: int = 1000,
+    persons: int = 5000,
+    chunk: int = 10_000,
+) -> None:
+    """``count`` messages with their inbound payloads, inserted with executemany. ``state_of(i)``
+    gives (state, error_code, type, sender) of message i."""
+    factory = events()
+    keys = [factory.person_key(f"{100000000 + p}") for p in range(persons)]
+    start = datetime.now(UTC) - timedelta(days=30)
+    step = timedelta(days=30) / max(count, 1)
+    for base in range(0, count, chunk):
+        size = min(chunk, count - base)
+        inbound_rows = []
+        message_rows = []
+        for i in range(base, base + size):
+            state, error_code, type_, sender = state_of(i)
+            at = start + step * i
+            inbound_id = f"00000000-0000-4000-8000-{i // per_inbound:012d}"
+            if i % per_inbound == 0:
+                inbound_rows.append(
+                    {
+                        "id": inbound_id,
+                        "sender": sender,
+                        "channel": CHANNELS[(i // per_inbound) % 3],
+                        "adapter": "canonical-json",
+                        "content_type": "application/json",
+                        "content_hash": uuid.uuid4().hex * 2,
+                        "received_at": at,
+                        "state": "accepted",
+                        "payload": value,
+                        "payload_size": len(value),
+                        "status_code": 202,
+                        "response": {},
+                    }
+                )
+            message_id = str(uuid.UUID(int=i + 1))
+            message_rows.append(
+                {
+                    "id": message_id,
+                    "inbound_id": inbound_id,
+                    "sender": sender,
+                    "type": type_,
+                    "topic": topic,
+                    "key": keys[i % persons],
+                    "headers": [
+                        ["ce_specversion", "1.0"],
+                        ["ce_id", message_id],
+                        ["ce_type", f"nl.flextensie.{type_}.v1"],
+                        ["content-type", "application/json"],
+                    ],
+                    "value": value,
+                    "state": state,
+                    "attempts": 1,
+                    "error_code": error_code,
+                    "error_message": f"{error_code}: seeded for the benchmark"
+                    if error_code
+                    else None,
+                    "created_at": at,
+                }
+            )
+        async with store.write() as conn:
+            if inbound_rows:
+                await conn.execute(insert(inbound), inbound_rows)
+            await conn.execute(insert(messages), message_rows)

@@ -1,5 +1,6 @@
-"""Runs every benchmark script in bench/ (bench_*.py) one after the other; arguments (such as
---quick) are passed to each."""
+"""Runs every benchmark script (``bench/bench_*.py``) one after the other (``make bench``);
+extra arguments such as ``--quick`` go to each. Each script prints its own baseline, measured
+in the same run, and the ratio."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-if __name__ == "__main__":
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
     failed = 0
-    for script in sorted(Path(__file__).resolve().parent.glob("bench_*.py")):
-        print(f"== {script.name}", flush=True)
+    for script in sorted(HERE.glob("bench_*.py")):
+        print(f"== {script.name} {' '.join(sys.argv[1:])}", flush=True)
         failed += (
             subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False).returncode
             != 0
         )
-    sys.exit(1 if failed else 0)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,7 @@ from gateway.events import EventFactory
 from gateway.intake import Intake
 from gateway.keys import person_key_secret
 from gateway.metrics import Metrics
+from gateway.ops.wiring import install_ops
 from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
@@ -81,9 +82,11 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
             await upgrade(ctx.store)
         if ctx.relay is not None:
             ctx.relay.start()
+        ops.start()
         try:
             yield
         finally:
+            await ops.stop()
             if ctx.relay is not None:
                 await ctx.relay.stop()
             await ctx.intake.close()
@@ -100,5 +103,6 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
     app.include_router(messages.router)
     app.include_router(health.router)
     app.include_router(stuf_router(ctx))
+    ops = install_ops(app, ctx)
     app.add_middleware(CorrelationMiddleware, metrics=ctx.metrics)
     return app

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gateway.ops.cli import messages_app
 from gateway.settings import Settings
 
 __all__ = ["app", "main"]
@@ -30,6 +31,7 @@ clients_app = typer.Typer(help="API clients.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(clients_app, name="clients")
+app.add_typer(messages_app, name="messages")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides FLEXGW_DATA_DIR.", show_default=False)

@@ -98,6 +98,30 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
 
+    # --- ops (issue 5): replay, dead-letter topic, retention, web console -------------------
+    #: Dead-letter topic on which the back office reports messages it could not process
+    #: (docs/operations.md, "Failures from downstream"). The gateway consumes it in ``serve``.
+    dlq_topic: str = "flextensie.placements.v1.dlq"
+    #: Consume the dead-letter topic inside ``serve`` (off where another process does it).
+    dlq_enabled: bool = True
+    #: How long the DLQ consumer waits for records per poll, and backs off when Kafka is away.
+    dlq_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    #: Raw payloads older than this are purged (the canonical messages and history stay).
+    retention_days: Annotated[int, Field(ge=1)] = 90
+    #: How often ``serve`` runs the retention purge; 0 turns the schedule off.
+    retention_purge_interval_seconds: Annotated[float, Field(ge=0)] = 3600.0
+    #: Messages a replay job puts back into the outbox (or re-translates) per transaction.
+    replay_chunk_size: Annotated[int, Field(ge=1, le=50_000)] = 2000
+    #: How many matching messages a replay plan shows as a sample (with diffs on re-translate).
+    replay_plan_sample: Annotated[int, Field(ge=1, le=100)] = 10
+    #: Secret that signs web-console session cookies. Empty means a random secret generated
+    #: into ``<data_dir>/console-session.secret`` on first start.
+    console_session_secret: SecretStr | None = None
+    #: Lifetime of a web-console session.
+    console_session_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 480
+    #: Send the console cookie only over HTTPS (``Secure``); on by default in production.
+    console_cookie_secure: bool | None = None
+
     #: Run the store's migrations when the app starts (always wanted for the embedded SQLite;
     #: turn off where deployments run ``flexgw db upgrade`` as a separate step).
     auto_migrate: bool = True
@@ -128,6 +152,10 @@ class Settings(BaseSettings):
     @property
     def resolved_clients_file(self) -> Path:
         return self.clients_file or self.data_dir / "clients.toml"
+
+    @property
+    def resolved_console_cookie_secure(self) -> bool:
+        return self.production if self.console_cookie_secure is None else self.console_cookie_secure
 
     def topic_for(self, short_type: str) -> str:
         return self.topic_routes.get(short_type, self.default_topic)

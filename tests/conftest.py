@@ -158,7 +158,10 @@ def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
 
     @asynccontextmanager
     async def factory(
-        kafka: LocalKafka | None = None, relay: bool | None = None, **overrides: Any
+        kafka: LocalKafka | None = None,
+        relay: bool | None = None,
+        adapters: Any = None,
+        **overrides: Any,
     ) -> AsyncIterator[Harness]:
         topic = overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}")
         settings = Settings(
@@ -175,12 +178,14 @@ def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
             kafka_request_timeout_ms=5000,
             **overrides,
         )
-        ctx = build_context(settings, clients=make_test_clients())
+        ctx = build_context(settings, clients=make_test_clients(), adapters=adapters)
         app = create_app(settings, context=ctx)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-                yield Harness(ctx=ctx, client=client, settings=settings, topic=topic)
+                yield Harness(
+                    ctx=ctx, client=client, settings=settings, topic=topic, extras={"app": app}
+                )
 
     return factory
 

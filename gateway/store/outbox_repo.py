@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.bulk import db_time, executemany
-from gateway.store.tables import message_events, messages, relay_lease
+from gateway.store.tables import holds, message_events, messages, relay_lease
 
 __all__ = [
     "Failure",
@@ -71,6 +71,8 @@ async def fetch_queued(conn: AsyncConnection, limit: int, *, after_seq: int = 0)
             messages.c.supersedes,
         )
         .where(messages.c.state == "queued", messages.c.seq > after_seq)
+        # A held person key holds all its queued messages until ops release it (issue 5).
+        .where(~exists().where(holds.c.key == messages.c.key))
         .order_by(messages.c.seq)
         .limit(limit)
     )

@@ -22,11 +22,16 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "audit_log",
+    "dlq_offsets",
+    "holds",
     "inbound",
     "message_events",
     "messages",
     "metadata",
     "relay_lease",
+    "replay_items",
+    "replay_jobs",
     "stuf_batches",
     "stuf_pull_state",
 ]
@@ -180,4 +185,87 @@ stuf_pull_state = Table(
     Column("content_hash", String(64), nullable=False),
     Column("object", LargeBinary, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# === ops (issue 5, migration 0004_ops) =========================================================
+# Listing and filtering failed messages (docs/operations.md): newest first within a state.
+Index("ix_messages_state_error_code_seq", messages.c.state, messages.c.error_code, messages.c.seq)
+Index("ix_messages_state_type_seq", messages.c.state, messages.c.type, messages.c.seq)
+Index("ix_messages_state_sender_seq", messages.c.state, messages.c.sender, messages.c.seq)
+Index("ix_messages_state_created_at", messages.c.state, messages.c.created_at)
+Index("ix_messages_supersedes", messages.c.supersedes)
+Index("ix_inbound_state_received_at", inbound.c.state, inbound.c.received_at)
+
+#: Who did what, when, to which messages and why. Append-only: nothing updates or deletes it.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),  # client id, or "scheduler"
+    Column("role", String(32), nullable=False),
+    # replay, cancel, hold, release, reveal, purge, login, ...
+    Column("action", String(32), nullable=False),
+    Column("target", String(200)),  # message id, job id, hold id, "filter"
+    Column("message_count", Integer, nullable=False, default=0),
+    Column("reason", Text),
+    Column("detail", JSON),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_action_at", "action", "at"),
+)
+
+#: Replay jobs: re-publish or re-translate a frozen selection of messages.
+replay_jobs = Table(
+    "replay_jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),  # republish | retranslate
+    # running -> done | cancelled | failed
+    Column("state", String(16), nullable=False),
+    Column("selection", JSON, nullable=False),  # the ids or filter it was created from
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("total", Integer, nullable=False),
+    Column("error", Text),
+    Index("ix_replay_jobs_created_at", "created_at"),
+)
+
+#: One row per message of a job: what the job did with it.
+replay_items = Table(
+    "replay_items",
+    metadata,
+    Column("job_id", String(36), ForeignKey("replay_jobs.id"), primary_key=True),
+    # The message's outbox seq: the job processes its items in this (the original) order.
+    Column("message_seq", BigInteger, primary_key=True),
+    Column("message_id", String(64), nullable=False),
+    # pending -> queued -> published | failed; pending -> skipped | cancelled | error
+    Column("outcome", String(16), nullable=False),
+    Column("new_message_id", String(64)),  # re-translate: the message that supersedes it
+    Column("detail", Text),
+    Index("ix_replay_items_job_id_outcome", "job_id", "outcome"),
+)
+
+#: Held person keys: while a key is held the relay publishes none of its queued messages.
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("message_id", String(64)),  # the message it was placed on, if any
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("held_by", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+#: How far the gateway has read the dead-letter topic, per partition (same transaction as the
+#: marks it led to, so a record is applied once).
+dlq_offsets = Table(
+    "dlq_offsets",
+    metadata,
+    Column("topic", String(249), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("next_offset", BigInteger, nullable=False),
 )

@@ -27,7 +27,9 @@ from typing import Any
 import orjson
 import psutil
 
-from bench.common import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
     ROOT,
     CpuMeter,
     broker,

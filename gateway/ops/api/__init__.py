@@ -1,0 +1,14 @@
+"""REST API of ops under ``/v1/ops``: viewers read; admins replay, hold, release, purge and
+reveal. Every route needs an ops API key (``Authorization: Bearer``)."""
+
+from fastapi import APIRouter
+
+from gateway.ops.api import audit, holds, messages, replays
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/ops")
+router.include_router(messages.router)
+router.include_router(replays.router)
+router.include_router(holds.router)
+router.include_router(audit.router)

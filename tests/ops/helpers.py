@@ -1,0 +1,101 @@
+"""Small helpers of the ops tests: ops API calls, waiting, a back office writing to the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from tests.conftest import TEST_KEYS, Harness
+
+
+def auth(client_id: str = "ops-admin") -> dict[str, str]:
+    return {"Authorization": f"Bearer {TEST_KEYS[client_id]}"}
+
+
+async def ops_get(gw: Harness, path: str, *, as_client: str = "ops-viewer", **params: Any) -> Any:
+    response = await gw.client.get(
+        f"/v1/ops{path}",
+        params={k: v for k, v in params.items() if v is not None},
+        headers=auth(as_client),
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def ops_post(
+    gw: Harness, path: str, body: Any, *, as_client: str = "ops-admin", expect: int | None = None
+) -> Any:
+    response = await gw.client.post(f"/v1/ops{path}", json=body, headers=auth(as_client))
+    if expect is not None:
+        assert response.status_code == expect, response.text
+    return response
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]], *, timeout: float = 30.0, interval: float = 0.1
+) -> Any:
+    """Calls ``check`` until it returns something truthy; fails after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met in {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+async def wait_job(gw: Harness, job_id: str, *, timeout: float = 120.0) -> dict[str, Any]:
+    async def finished() -> dict[str, Any] | None:
+        job = await ops_get(gw, f"/replays/{job_id}")
+        return job if job["state"] in ("done", "cancelled") else None
+
+    result: dict[str, Any] = await eventually(finished, timeout=timeout, interval=0.2)
+    return result
+
+
+async def report_on_dlq(
+    bootstrap: str, topic: str, headers: dict[str, str], value: bytes = b"{}"
+) -> None:
+    """What the back office (or its Kafka Connect sink) does with a record it cannot process."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, value=value, headers=[(k, v.encode()) for k, v in headers.items()]
+        )
+    finally:
+        await producer.stop()
+
+
+async def assert_histories_follow_transitions(store: Any) -> int:
+    """Every message's recorded history moves only along the table in gateway/ops/states.py
+    (a new message starts queued). Returns how many transitions were checked."""
+    from sqlalchemy import select
+
+    from gateway.ops.states import MessageState, can_move
+    from gateway.store.tables import message_events
+
+    async with store.read() as conn:
+        rows = (
+            await conn.execute(
+                select(message_events.c.message_id, message_events.c.state)
+                .where(message_events.c.message_id.is_not(None))
+                .order_by(message_events.c.seq)
+            )
+        ).all()
+    last: dict[str, str] = {}
+    checked = 0
+    for message_id, state in rows:
+        before = last.get(message_id)
+        if before is None:
+            assert state == MessageState.QUEUED, (message_id, state)
+        else:
+            assert can_move(before, MessageState(state)), (message_id, before, state)
+            checked += 1
+        last[message_id] = state
+    return checked
