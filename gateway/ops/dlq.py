@@ -31,6 +31,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.ops.masking import mask_text
+from gateway.ops.publication import keep_publication
 from gateway.ops.states import MessageState, can_move
 from gateway.store import Store
 from gateway.store.tables import dlq_offsets, message_events, messages
@@ -97,6 +98,7 @@ async def apply_dead_letters(
             messages.c.topic,
             messages.c.kafka_partition,
             messages.c.kafka_offset,
+            messages.c.published_at,
         )
         if letter.message_id:
             query = query.where(messages.c.id == letter.message_id)
@@ -128,6 +130,7 @@ async def apply_dead_letters(
         ):
             log.info("dlq_report_ignored", message_id=row.id, state=row.state, stale=stale)
             continue
+        await keep_publication(conn, [row.seq])
         await conn.execute(
             update(messages)
             .where(messages.c.seq == row.seq)

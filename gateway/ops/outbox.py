@@ -1,5 +1,6 @@
-"""Ops putting new messages into the outbox (re-translations): the rows and their first
-history event, written by the acting operator rather than the sender."""
+"""Ops putting new messages into the outbox (re-translations): the rows and an explicit first
+history event naming the acting operator (messages from senders have none: their creation is
+their first history entry)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
 from gateway.ops.states import MessageState
-from gateway.store.tables import message_events, messages
+from gateway.store.intake_repo import insert_messages
+from gateway.store.tables import message_events
 
 __all__ = ["insert_queued"]
 
@@ -29,25 +31,8 @@ async def insert_queued(
 ) -> None:
     if not records:
         return
-    await conn.execute(
-        insert(messages),
-        [
-            {
-                "id": r.id,
-                "inbound_id": inbound_id,
-                "sender": sender,
-                "type": r.type,
-                "topic": r.topic,
-                "key": r.key,
-                "headers": r.headers,
-                "value": r.value,
-                "state": MessageState.QUEUED.value,
-                "attempts": 0,
-                "created_at": at,
-                "supersedes": r.supersedes,
-            }
-            for r in records
-        ],
+    await insert_messages(
+        conn, records, inbound_id=inbound_id, sender=sender, at=at, state=MessageState.QUEUED.value
     )
     await conn.execute(
         insert(message_events),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.events import kafka_headers
 from gateway.ops.filters import MessageFilter, conditions
 from gateway.ops.masking import decode_payload, mask_json, mask_text, pretty_json
 from gateway.store.tables import holds, inbound, message_events, messages, replay_items
@@ -137,6 +138,40 @@ class MessageDetail:
         }
 
 
+def _with_expected_path(
+    row: Any, recorded: list[dict[str, Any]], *, sender: str
+) -> list[dict[str, Any]]:
+    """The expected path is not written as events (it would double the writes of intake and
+    relay): a message's creation is its ``queued`` entry and its current ``published_at`` its
+    last ``published`` entry. Added here, in time order, unless an event already says so."""
+    own = [h for h in recorded if h["subject"] == "message"]
+    extra: list[dict[str, Any]] = []
+    if not own or own[0]["state"] != "queued":
+        extra.append(
+            {
+                "at": _iso(row.created_at),
+                "state": "queued",
+                "actor": sender,
+                "code": None,
+                "detail": None,
+                "subject": "message",
+            }
+        )
+    if row.state == "published" and row.published_at is not None:
+        extra.append(
+            {
+                "at": _iso(row.published_at),
+                "state": "published",
+                "actor": "relay",
+                "code": None,
+                "detail": f"partition {row.kafka_partition}, offset {row.kafka_offset}",
+                "subject": "message",
+            }
+        )
+    # Stable: recorded entries keep their order; derived ones slot in by time.
+    return sorted([*recorded, *extra], key=lambda h: h["at"] or "")
+
+
 async def message_detail(
     conn: AsyncConnection, message_id: str, *, reveal: bool = False
 ) -> MessageDetail | None:
@@ -166,17 +201,18 @@ async def message_detail(
             "subject": "inbound",
         }
     ]
-    for e in events:
-        history.append(
-            {
-                "at": _iso(e.at),
-                "state": e.state,
-                "actor": e.actor,
-                "code": e.code,
-                "detail": e.detail if reveal or e.detail is None else mask_text(e.detail),
-                "subject": "message" if e.message_id else "inbound",
-            }
-        )
+    recorded = [
+        {
+            "at": _iso(e.at),
+            "state": e.state,
+            "actor": e.actor,
+            "code": e.code,
+            "detail": e.detail if reveal or e.detail is None else mask_text(e.detail),
+            "subject": "message" if e.message_id else "inbound",
+        }
+        for e in events
+    ]
+    history.extend(_with_expected_path(row, recorded, sender=source.sender))
     last_failure = next(
         (h for h in reversed(history) if h["state"] == "failed" and h["subject"] == "message"),
         None,
@@ -209,7 +245,18 @@ async def message_detail(
             "kafka_partition": row.kafka_partition,
             "kafka_offset": row.kafka_offset,
             "supersedes": row.supersedes,
-            "headers": row.headers,
+            # The Kafka headers exactly as the relay sends them (derived from the row).
+            "headers": [
+                [name, value.decode()]
+                for name, value in kafka_headers(
+                    id=row.id,
+                    source=row.source,
+                    type=row.type,
+                    event_time=row.event_time,
+                    key=row.key,
+                    supersedes=row.supersedes,
+                )
+            ],
             "error": None
             if row.error_code is None
             else {

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
 from gateway.ops.outbox import insert_queued
+from gateway.ops.publication import keep_publication
 from gateway.ops.replay.jobs import follow_message
 from gateway.ops.replay.model import ELIGIBLE, ReplayKind
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator, SourcePayload
@@ -171,6 +172,7 @@ class ReplayRunner:
         if not seqs:
             return
         eligible = sorted(s.value for s in ELIGIBLE[ReplayKind.REPUBLISH])
+        await keep_publication(conn, seqs)
         requeued = (
             await conn.execute(
                 update(messages)
@@ -365,6 +367,7 @@ async def _insert_superseding(
         code="retranslate",
         details=[f"replay job {job_id}; supersedes {old.id}"],
     )
+    await keep_publication(conn, [old.seq])
     await conn.execute(
         update(messages).where(messages.c.seq == old.seq).values(state=MessageState.REPLAYED.value)
     )
