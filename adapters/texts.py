@@ -95,9 +95,9 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Same row (person, placement, period, kind) was delivered before with other values; "
             "quarantined. Send a correction if the new values apply.",
         ),
-        "correction_without_original": (
-            "Correctie zonder eerder aangeleverde regel om te corrigeren.",
-            "A correction, but no earlier row to correct.",
+        "placement_person_mismatch": (
+            "Deze plaatsing hoort bij een andere persoon (ander BSN).",
+            "This placement belongs to another person (another BSN).",
         ),
         # files
         "invalid_encoding": (

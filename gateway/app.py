@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from adapters.base import Adapter
 from adapters.registry import load_adapters
-from gateway.api import health, messages
+from gateway.api import health, messages, uploads
 from gateway.api.middleware import CorrelationMiddleware
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import ClientRegistry
@@ -22,6 +22,7 @@ from gateway.metrics import Metrics
 from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
+from gateway.uploads import build_upload_channel
 
 __all__ = ["build_context", "create_app"]
 
@@ -59,15 +60,25 @@ def build_context(
         metrics=metrics,
         on_queued=relay.wake if relay is not None else (lambda: None),
     )
+    registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
+    upload_channel = build_upload_channel(
+        settings,
+        store=store,
+        events=events,
+        registry=metrics.registry,
+        clients=registry,
+        on_queued=relay.wake if relay is not None else (lambda: None),
+    )
     return GatewayContext(
         settings=settings,
         store=store,
-        clients=clients or ClientRegistry.from_file(settings.resolved_clients_file),
+        clients=registry,
         adapters=adapters if adapters is not None else load_adapters(),
         metrics=metrics,
         events=events,
         intake=intake,
         relay=relay,
+        uploads=upload_channel,
     )
 
 
@@ -80,9 +91,13 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
             await upgrade(ctx.store)
         if ctx.relay is not None:
             ctx.relay.start()
+        if ctx.uploads is not None:
+            await ctx.uploads.start()
         try:
             yield
         finally:
+            if ctx.uploads is not None:
+                await ctx.uploads.stop()
             if ctx.relay is not None:
                 await ctx.relay.stop()
             await ctx.store.dispose()
@@ -96,6 +111,7 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
     app.state.ctx = ctx
     install_problem_handlers(app)
     app.include_router(messages.router)
+    app.include_router(uploads.router)
     app.include_router(health.router)
     app.add_middleware(CorrelationMiddleware, metrics=ctx.metrics)
     return app

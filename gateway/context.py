@@ -13,6 +13,7 @@ from gateway.metrics import Metrics
 from gateway.relay import Relay
 from gateway.settings import Settings
 from gateway.store import Store
+from gateway.uploads.wiring import UploadChannel
 
 __all__ = ["GatewayContext"]
 
@@ -27,6 +28,8 @@ class GatewayContext:
     events: EventFactory
     intake: Intake
     relay: Relay | None
+    #: Payroll CSV and SETU uploads (issue 4); None where the channel is not wired.
+    uploads: UploadChannel | None = None
 
     def adapter(self, name: str) -> Adapter:
         try:

@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from adapters.base import Issue
 from adapters.payroll_csv.profile import CsvDialect
@@ -83,10 +83,17 @@ class CsvRows:
 
     def __iter__(self) -> Iterator[RawRow]:
         reader = self._reader
+        need_header = self.dialect.header
+        try:
+            yield from self._rows(reader, need_header)
+        finally:
+            # The stream belongs to the caller: the text layer must not close it.
+            self._text.detach()
+
+    def _rows(self, reader: Any, need_header: bool) -> Iterator[RawRow]:
         last_line = 0
         row_number = 0
         skipped = 0
-        need_header = self.dialect.header
         try:
             for fields in reader:
                 start = last_line + 1
