@@ -6,6 +6,7 @@ carries the pattern a consumer can check without our code.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Annotated
 
@@ -31,6 +32,9 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+# The checks below are cached: bulk uploads see the same person on many rows. Only valid
+# values are cached (a raised error is not), and the result depends on the value alone.
+@functools.lru_cache(maxsize=65536)
 def _bsn(value: str) -> str:
     digits = stdnum_bsn.compact(value)
     # DOMAIN.md: an 8-digit number is a BSN written without its leading zero.
@@ -44,6 +48,7 @@ def _bsn(value: str) -> str:
         ) from None
 
 
+@functools.lru_cache(maxsize=16384)
 def _iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))
@@ -53,6 +58,7 @@ def _iban(value: str) -> str:
         ) from None
 
 
+@functools.lru_cache(maxsize=65536)
 def _loonheffingennummer(value: str) -> str:
     compact = value.replace(" ", "").replace(".", "").upper()
     rsin, sep, suffix = compact[:9], compact[9:10], compact[10:]

@@ -118,6 +118,9 @@ class RowMapper:
         if self._correction_index is not None:
             used.append(self._correction_index)
         self._width = max(used) + 1 if used else 0
+        self._period_mapped = any(
+            f in self._index for f in ("period_start", "period_year", "period_number")
+        )
         self._builders: Mapping[str, Callable[[_Row], dict[str, Any] | None]] = {
             "placement": self._placement,
             "hours": self._hours,
@@ -251,7 +254,7 @@ class RowMapper:
 
     def _hours(self, row: _Row) -> dict[str, Any] | None:
         day = row.convert("work_date", self._date)
-        period = self._period(row, derive_number=False) if self._has_period() else None
+        period = self._period(row, derive_number=False) if self._period_mapped else None
         start, end = (period[0], period[1]) if period else (None, None)
         if isinstance(day, date):
             if start is None:
@@ -281,6 +284,7 @@ class RowMapper:
             "assignment_id": row.require("assignment_id"),
             "period": {"start": start, "end": end},
             "lines": [line],
+            "allowances": [],  # given, so pydantic need not deep-copy the default
         }
 
     def _payroll(self, row: _Row) -> dict[str, Any] | None:
@@ -312,9 +316,6 @@ class RowMapper:
         _put(values, "wage_tax", row.convert("wage_tax", self._amount))
         _put(values, "net", row.convert("net", self._amount))
         return values
-
-    def _has_period(self) -> bool:
-        return any(f in self._index for f in ("period_start", "period_year", "period_number"))
 
     def _hour_kind(self, row: _Row) -> tuple[str, str | None]:
         text = row.text("hour_kind")

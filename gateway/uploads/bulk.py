@@ -18,12 +18,14 @@ __all__ = ["BulkInsert"]
 
 
 class BulkInsert:
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+    def __init__(self, table: Table, columns: Sequence[str], *, raw: Sequence[str] = ()) -> None:
+        """``raw``: columns whose values come already in the stored form (JSON as text)."""
         unknown = [c for c in columns if c not in table.c]
         if unknown:
             raise ValueError(f"{table.name} has no column(s) {unknown}")
         self.table = table
         self.columns = tuple(columns)
+        self._raw = frozenset(raw)
         self._prepared: dict[str, tuple[str, list[tuple[int, Callable[[Any], Any]]]]] = {}
 
     def _prepare(self, conn: AsyncConnection) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
@@ -33,6 +35,8 @@ class BulkInsert:
             return found
         processors: list[tuple[int, Callable[[Any], Any]]] = []
         for position, name in enumerate(self.columns):
+            if name in self._raw:
+                continue
             column_type = self.table.c[name].type.dialect_impl(dialect)
             process = column_type.bind_processor(dialect)
             if process is not None:

@@ -1,7 +1,8 @@
 """Reading one stored upload into the stager: CSV row by row in chunks, a SETU document whole.
 
-Parsing and mapping run in a worker thread, one chunk at a time, so the event loop keeps
-answering status requests while a large file is processed.
+Parsing, mapping and building the outbox records run in a worker thread one chunk ahead of
+the event loop, which compares each chunk with what is known and writes it: reading chunk n+1
+overlaps with writing chunk n, and status requests keep being answered meanwhile.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from adapters.payroll_csv import AgencyProfile, CsvFileError, RowOutcome, read_rows
 from adapters.setu import (
@@ -24,40 +25,58 @@ from adapters.setu import (
 )
 from gateway.store import Store
 from gateway.uploads import repo
-from gateway.uploads.staging import Item, Stager
+from gateway.uploads.prepare import Prepared, Preparer
+from gateway.uploads.staging import Stager
 
 __all__ = ["StoreDirectory", "run_csv", "run_setu"]
 
 
-def _take(rows: Iterator[RowOutcome], count: int) -> list[RowOutcome]:
-    return list(itertools.islice(rows, count))
+class _CsvChunks:
+    """The next chunk of prepared rows, read and prepared by whichever thread asks."""
 
+    def __init__(self, handle: BinaryIO, profile: AgencyProfile, preparer: Preparer) -> None:
+        self._handle = handle
+        self._rows: Iterator[RowOutcome] = read_rows(handle, profile)
+        self._preparer = preparer
 
-def _item(outcome: RowOutcome) -> Item:
-    return Item(
-        line=outcome.line,
-        location=f"line {outcome.line}",
-        issues=outcome.issues,
-        draft=outcome.draft,
-        key=outcome.key,
-        correction=outcome.correction,
-        worker=outcome.worker,
-        index=outcome.line,
-    )
+    def next(self, size: int) -> tuple[list[Prepared], int]:
+        prepare = self._preparer.prepare
+        chunk = [
+            prepare(
+                line=o.line,
+                location=f"line {o.line}",
+                issues=o.issues,
+                draft=o.draft,
+                index=o.line,
+                key=o.key,
+                correction=o.correction,
+                worker=o.worker,
+            )
+            for o in itertools.islice(self._rows, size)
+        ]
+        return chunk, self._handle.tell()
 
 
 async def run_csv(stager: Stager, path: Path, profile: AgencyProfile, chunk_rows: int) -> None:
     with path.open("rb") as handle:
-        rows = read_rows(handle, profile)
-        while True:
-            try:
-                batch = await asyncio.to_thread(_take, rows, chunk_rows)
-            except CsvFileError as exc:
-                await stager.file_error([exc.issue])
-                return
-            if not batch:
-                return
-            await stager.add([_item(o) for o in batch], bytes_read=handle.tell())
+        chunks = _CsvChunks(handle, profile, stager.preparer)
+        pending = asyncio.ensure_future(asyncio.to_thread(chunks.next, chunk_rows))
+        try:
+            while True:
+                try:
+                    rows, position = await pending
+                except CsvFileError as exc:
+                    await stager.file_error([exc.issue])
+                    return
+                if not rows:
+                    return
+                pending = asyncio.ensure_future(asyncio.to_thread(chunks.next, chunk_rows))
+                await stager.add(rows, bytes_read=position)
+        finally:
+            if not pending.done():
+                pending.cancel()
+                # The thread finishes its chunk before the file may be closed.
+                await asyncio.wait([pending])
 
 
 class StoreDirectory:
@@ -105,19 +124,19 @@ async def run_setu(
         placements = await repo.lookup_placements(conn, upload.agency_kvk, assignments, upload.id)
         workers = await repo.lookup_workers(conn, upload.agency_kvk, worker_ids, upload.id)
     outcome = to_outcome(doc, StoreDirectory(placements, workers), upload.agency_kvk)
-    location = (
-        outcome.drafts[0].origin if outcome.drafts else (doc.where.get("assignment_id") or "/")
-    )
-    item = Item(
+    draft = outcome.drafts[0] if outcome.drafts else None
+    location = draft.origin if draft is not None else doc.where.get("assignment_id") or "/"
+    prepared = stager.preparer.prepare(
         line=None,
         location=location,
         issues=list(outcome.issues),
-        draft=outcome.drafts[0] if outcome.drafts else None,
+        draft=draft,
+        index=0,
         key=outcome.key,
         correction=outcome.correction,
         timecard_id=outcome.timecard_id,
-        placement_state=outcome.placement,
+        placement=outcome.placement,
     )
-    if not item.issues and item.draft is None and outcome.note:
+    if not outcome.issues and draft is None and outcome.note:
         stager.note = outcome.note
-    await stager.add([item], bytes_read=upload.size)
+    await stager.add([prepared], bytes_read=upload.size)

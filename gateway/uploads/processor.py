@@ -26,6 +26,7 @@ from gateway.uploads import repo
 from gateway.uploads.jobs import run_csv, run_setu
 from gateway.uploads.metrics import UploadMetrics
 from gateway.uploads.model import Upload
+from gateway.uploads.prepare import Preparer, UploadRef
 from gateway.uploads.report import write_inbox_report
 from gateway.uploads.staging import Settlement, Stager
 
@@ -154,9 +155,13 @@ class UploadProcessor:
 
     async def _check(self, upload: Upload) -> Settlement:
         profile = self._profiles.get(upload.agency_kvk)
+        preparer = Preparer(
+            self._events,
+            UploadRef(upload.sender, upload.agency_kvk, upload.content_hash, upload.received_at),
+        )
         stager = Stager(
             store=self._store,
-            events=self._events,
+            preparer=preparer,
             upload=upload,
             require_placement=profile.require_placement if profile is not None else False,
             max_errors=self._max_errors,

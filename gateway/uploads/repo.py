@@ -78,6 +78,8 @@ MESSAGES = BulkInsert(
         "created_at",
         "supersedes",
     ),
+    # Stored as given: headers come as JSON text, value as bytes (both drivers take bytes).
+    raw=("headers", "value"),
 )
 KEYS = BulkInsert(
     upload_keys,
