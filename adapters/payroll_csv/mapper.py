@@ -155,7 +155,11 @@ class RowMapper:
             text = fields[self._kind_index].strip()
             folded = text.casefold()
             if folded not in self._kinds:
-                allowed = sorted(k for k, v in self._kinds.items() if v is not None)
+                allowed = [
+                    value
+                    for kind in self.profile.kinds.produced
+                    for value in getattr(self.profile.kinds, kind)
+                ]
                 return RowOutcome(
                     raw.line,
                     raw.row,
@@ -375,15 +379,19 @@ class _Row:
     def require(self, field: str) -> str | None:
         value = self.text(field)
         if not value:
-            self.issues.append(self.issue(field, "missing", f"{field} is required"))
+            self.issues.append(self.missing(field))
             return None
         return value
+
+    def missing(self, field: str) -> Issue:
+        label = self.labels.get(field, field)
+        return self.issue(field, "missing", f"{label!r} ({field}) is required")
 
     def convert(self, field: str, parse: Callable[[str], Any], *, required: bool = False) -> Any:
         value = self.text(field)
         if not value:
             if required:
-                self.issues.append(self.issue(field, "missing", f"{field} is required"))
+                self.issues.append(self.missing(field))
             return None
         try:
             return parse(value)

@@ -274,9 +274,16 @@ async def set_state(
     if state == "rejected":
         inbound_values["dedupe_hash"] = None
     await conn.execute(update(inbound).where(inbound.c.id == upload_id).values(**inbound_values))
+    # message_events.state holds 16 characters: a partial acceptance is noted by its code.
+    partial = state == "partially_accepted"
     await conn.execute(
         insert(message_events).values(
-            inbound_id=upload_id, at=at, state=state, actor=actor, code=error_code, detail=detail
+            inbound_id=upload_id,
+            at=at,
+            state="accepted" if partial else state,
+            actor=actor,
+            code=state if partial else error_code,
+            detail=detail,
         )
     )
 

@@ -168,10 +168,11 @@ class Stager:
                 record = replaced
                 self.counts.rows_corrected += 1
             self.counts.rows_accepted += 1
-            if self.failing:
-                continue
-            self.counts.messages += 1
-            chunk.messages.append(self._message_tuple(record, now))
+            # Keys, placements and workers are kept even once the file is failing: later rows
+            # are still checked against them (they count only if the upload is accepted).
+            if not self.failing:
+                self.counts.messages += 1
+                chunk.messages.append(self._message_tuple(record, now))
             if key_hash is not None and row.value_hash is not None:
                 earlier[key_hash] = repo.EarlierRow(row.value_hash, record.id, row.timecard_id, me)
                 chunk.keys.append(
@@ -301,10 +302,10 @@ class Stager:
         async with self._store.write() as conn:
             if not self.failing:
                 await repo.MESSAGES.insert(conn, chunk.messages)
-                await repo.KEYS.insert(conn, chunk.keys)
-                await repo.insert_placements(conn, chunk.placements)
-                await repo.insert_workers(conn, chunk.workers)
                 await repo.insert_quarantine(conn, chunk.quarantine)
+            await repo.KEYS.insert(conn, chunk.keys)
+            await repo.insert_placements(conn, chunk.placements)
+            await repo.insert_workers(conn, chunk.workers)
             await repo.ERRORS.insert(conn, chunk.errors)
             await repo.save_counts(conn, self.upload.id, self.counts)
 
