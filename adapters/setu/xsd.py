@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from adapters.base import Issue
-from adapters.setu.v1 import HRXML_NS
+from adapters.setu.v1 import HRXML_NS, xpath_of
 from adapters.setu.v2 import SETU_V2_NS
 
 __all__ = ["OfficialSchemas"]
@@ -70,9 +70,23 @@ class OfficialSchemas:
         # The stubs do not know that an error log iterates over its entries.
         log: Any = schema.error_log
         errors: list[Any] = list(log)
+        tree = root.getroottree()
         for error in errors[:MAX_SCHEMA_ISSUES]:
-            where = error.path or f"line {error.line}"
+            where = _readable(tree, error.path) or f"line {error.line}"
             issues.append(
                 Issue(f"{where} (line {error.line})", "schema_invalid", error.message[:500])
             )
         return issues
+
+
+def _readable(tree: etree._ElementTree, path: str | None) -> str | None:
+    """libxml2 reports ``/*/*[3]/*[4]``; agencies read ``/TimeCard/ReportedTime/...``."""
+    if not path:
+        return None
+    try:
+        found = tree.xpath(path)
+    except etree.XPathError:
+        return path
+    if isinstance(found, list) and len(found) == 1 and isinstance(found[0], etree._Element):
+        return xpath_of(found[0])
+    return path

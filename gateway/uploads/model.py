@@ -134,6 +134,8 @@ class Upload:
                 },
             }
         )
+        #: What came of it in words (why rejected, how many rows were held back, ...).
+        body["detail"] = self.detail
         if self.error_code:
             body["error"] = {"code": self.error_code, "detail": self.detail}
         return body
