@@ -5,6 +5,7 @@ physical line numbers for the report. Memory does not grow with the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -88,7 +89,8 @@ class CsvRows:
             yield from self._rows(reader, need_header)
         finally:
             # The stream belongs to the caller: the text layer must not close it.
-            self._text.detach()
+            with contextlib.suppress(ValueError):
+                self._text.detach()
 
     def _rows(self, reader: Any, need_header: bool) -> Iterator[RawRow]:
         last_line = 0
@@ -111,13 +113,14 @@ class CsvRows:
                 row_number += 1
                 yield RawRow(start, row_number, fields)
         except UnicodeDecodeError as exc:
+            line = _line_of_bad_byte(self._text.buffer, self.encoding) or last_line + 1
             raise CsvFileError(
                 Issue(
-                    where=f"line {last_line + 1}",
+                    where=f"line {line}",
                     code="invalid_encoding",
                     message=(
-                        f"the file is not valid {_codec_name(self.encoding)} near line "
-                        f"{last_line + 1} ({exc.reason}); save it as UTF-8 or Windows-1252"
+                        f"the file is not valid {_codec_name(self.encoding)} at line {line} "
+                        f"({exc.reason}); save it as UTF-8 or Windows-1252"
                     ),
                 )
             ) from None
@@ -131,6 +134,24 @@ class CsvRows:
             ) from None
         if self.dialect.header and self.header is None:
             raise CsvFileError(Issue("line 1", "no_header", "the file has no header row"))
+
+
+def _line_of_bad_byte(stream: Any, codec: str) -> int | None:
+    """The line of the first byte that does not decode (the text layer reads ahead in blocks,
+    so its position does not tell). One more binary pass; the file is being rejected anyway."""
+    try:
+        stream.seek(0)
+    except (OSError, ValueError):
+        return None
+    decoder = codecs.getincrementaldecoder(codec)()
+    lines = 1
+    while chunk := stream.read(_CHUNK):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            return lines + chunk.count(b"\n", 0, max(exc.start, 0))
+        lines += chunk.count(b"\n")
+    return None
 
 
 def _codec_name(codec: str) -> str:

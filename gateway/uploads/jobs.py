@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -56,6 +56,10 @@ class _CsvChunks:
         ]
         return chunk, self._handle.tell()
 
+    def close(self) -> None:
+        if isinstance(self._rows, Generator):
+            self._rows.close()
+
 
 async def run_csv(stager: Stager, path: Path, profile: AgencyProfile, chunk_rows: int) -> None:
     with path.open("rb") as handle:
@@ -73,10 +77,12 @@ async def run_csv(stager: Stager, path: Path, profile: AgencyProfile, chunk_rows
                 pending = asyncio.ensure_future(asyncio.to_thread(chunks.next, chunk_rows))
                 await stager.add(rows, bytes_read=position)
         finally:
+            # A stop mid-file: the thread finishes its chunk before the file is closed.
             if not pending.done():
-                pending.cancel()
-                # The thread finishes its chunk before the file may be closed.
                 await asyncio.wait([pending])
+            if not pending.cancelled():
+                pending.exception()  # retrieved: a read error after a stop is of no interest
+            chunks.close()
 
 
 class StoreDirectory:

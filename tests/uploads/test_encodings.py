@@ -38,7 +38,8 @@ def test_windows_1252_decimal_comma_and_dutch_dates() -> None:
 
 def test_thousands_separator_and_headerless_positions() -> None:
     drafts = ADAPTER.translate((SAMPLES / "detapower.csv").read_bytes(), sender="detapower")
-    assert [d.data.gross for d in drafts] == [Decimal("1843.20"), Decimal("1382.40")]  # type: ignore[attr-defined]
+    gross = [d.data.gross for d in drafts]  # type: ignore[attr-defined]
+    assert gross == [Decimal("1843.20"), Decimal("1382.40")]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
@@ -80,14 +81,10 @@ async def test_uploaded_windows_1252_file_is_stored_as_proper_text(make_upload_g
     async with make_upload_gateway() as gw:
         status = await gw.upload_settled((SAMPLES / "flexwerk-uitzend.csv").read_bytes())
         async with gw.ctx.store.read() as conn:
-            values = [
-                orjson.loads(v)
-                for v in (
-                    await conn.execute(
-                        select(messages.c.value).where(messages.c.type == "placement.started")
-                    )
-                ).scalars()
-            ]
+            found = await conn.execute(
+                select(messages.c.value).where(messages.c.type == "placement.started")
+            )
+            values = [orjson.loads(v) for v in found.scalars()]
     assert status["status"] == "accepted"
     assert sorted(v["client"]["name"] for v in values) == [
         "Bakkerij Brood & Zo",
