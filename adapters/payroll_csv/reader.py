@@ -70,6 +70,7 @@ class CsvRows:
 
     def __init__(self, stream: BinaryIO, dialect: CsvDialect) -> None:
         self.dialect = dialect
+        self._stream = stream
         self.encoding = detect_encoding(stream, dialect.encoding)
         self._text = io.TextIOWrapper(stream, encoding=self.encoding, newline="")
         self._reader = csv.reader(
@@ -113,7 +114,7 @@ class CsvRows:
                 row_number += 1
                 yield RawRow(start, row_number, fields)
         except UnicodeDecodeError as exc:
-            line = _line_of_bad_byte(self._text.buffer, self.encoding) or last_line + 1
+            line = _line_of_bad_byte(self._stream, self.encoding) or last_line + 1
             raise CsvFileError(
                 Issue(
                     where=f"line {line}",
@@ -136,7 +137,7 @@ class CsvRows:
             raise CsvFileError(Issue("line 1", "no_header", "the file has no header row"))
 
 
-def _line_of_bad_byte(stream: Any, codec: str) -> int | None:
+def _line_of_bad_byte(stream: BinaryIO, codec: str) -> int | None:
     """The line of the first byte that does not decode (the text layer reads ahead in blocks,
     so its position does not tell). One more binary pass; the file is being rejected anyway."""
     try:
@@ -151,7 +152,7 @@ def _line_of_bad_byte(stream: Any, codec: str) -> int | None:
         except UnicodeDecodeError as exc:
             return lines + chunk.count(b"\n", 0, max(exc.start, 0))
         lines += chunk.count(b"\n")
-    return None
+    return None  # pragma: no cover - the text layer found a bad byte, so there is one
 
 
 def _codec_name(codec: str) -> str:
