@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (  # noqa: E402
+from _harness import (
     Sampler,
     cores,
     gateway_server,
@@ -32,7 +32,7 @@ from _harness import (  # noqa: E402
     upload_in_own_process,
     wait_final,
 )
-from gen_payroll_csv import generate  # noqa: E402
+from gen_payroll_csv import generate
 
 TARGET_RATE = 50_000
 TARGET_RATIO = 0.25

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import (  # noqa: E402
+from _harness import (
     Sampler,
     cores,
     gateway_server,
@@ -24,7 +24,7 @@ from _harness import (  # noqa: E402
     upload_in_own_process,
     wait_final,
 )
-from gen_payroll_csv import generate  # noqa: E402
+from gen_payroll_csv import generate
 
 
 def main() -> None:
@@ -51,9 +51,7 @@ def main() -> None:
         status, seen = wait_final(server.port, sent["answer"]["upload_id"], timeout=24 * 3600)
         cpu = sampler.stop()
     total = seen - started
-    print(
-        f"upload:   202 after {answered:.2f} s (body streamed in {sent['send_seconds']:.2f} s)"
-    )
+    print(f"upload:   202 after {answered:.2f} s (body streamed in {sent['send_seconds']:.2f} s)")
     print(
         f"accepted: {total:.2f} s after the upload started (status {status['status']}, "
         f"{status['counts']['messages']:,} messages); {total / reader_seconds:.1f}x the plain "
