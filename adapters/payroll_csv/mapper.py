@@ -118,8 +118,10 @@ class RowMapper:
         if self._correction_index is not None:
             used.append(self._correction_index)
         self._width = max(used) + 1 if used else 0
-        self._period_mapped = any(
-            f in self._index for f in ("period_start", "period_year", "period_number")
+        self._period_fields = tuple(
+            f
+            for f in ("period_start", "period_end", "period_year", "period_number")
+            if f in self._index
         )
         self._builders: Mapping[str, Callable[[_Row], dict[str, Any] | None]] = {
             "placement": self._placement,
@@ -258,15 +260,18 @@ class RowMapper:
 
     def _hours(self, row: _Row) -> dict[str, Any] | None:
         day = row.convert("work_date", self._date)
-        period = self._period(row, derive_number=False) if self._period_mapped else None
+        # Rows of a mixed export leave the payroll period columns empty: skip them then.
+        given = any(row.text(f) for f in self._period_fields)
+        period = self._period(row, derive_number=False) if given else None
         start, end = (period[0], period[1]) if period else (None, None)
         if isinstance(day, date):
             if start is None:
                 start = end = day
             elif isinstance(end, date) and not start <= day <= end:
                 row.problem("work_date", "day_outside_period", "the day lies outside the period")
-        elif "work_date" not in self._index and start is None and not row.issues:
-            row.problem("period_start", "missing", "the row has no period")
+        elif start is None and not row.issues:
+            field = "work_date" if "work_date" in self._index else "period_start"
+            row.problem(field, "missing", "the row has no day and no period")
         hours = row.convert("hours", self._amount, required=True)
         if isinstance(hours, Decimal) and isinstance(start, date) and isinstance(end, date):
             days = 1 if isinstance(day, date) else (end - start).days + 1
