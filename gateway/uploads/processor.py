@@ -1,9 +1,13 @@
 """Processes stored uploads in the background, one at a time, and survives restarts.
 
-At start-up it finishes what a stop interrupted: an accepted upload whose messages were not
-all released is released; an upload that was received or being checked is reset (its staged
-work thrown away) and processed again from its stored file. Message ids are deterministic per
-file and row, so a second run produces the same messages.
+The store is the queue: the oldest upload in state ``received`` is next. One process at a time
+processes (several gateway processes may share a PostgreSQL store): it holds the ``uploads``
+lease in ``relay_lease`` and renews it while it works; losing it stops the work in hand.
+
+On taking the lease it finishes what a stop interrupted: an accepted upload whose messages
+were not all released is released; an upload that was being checked is reset (its staged work
+thrown away) and processed again from its stored file. Message ids are deterministic per file
+and row, so a second run produces the same messages.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -22,6 +27,7 @@ from adapters.payroll_csv import AgencyProfile
 from adapters.setu import OfficialSchemas
 from gateway.events import EventFactory
 from gateway.store import Store
+from gateway.store.outbox_repo import acquire_lease, release_lease
 from gateway.uploads import repo
 from gateway.uploads.jobs import run_csv, run_setu
 from gateway.uploads.metrics import UploadMetrics
@@ -30,11 +36,13 @@ from gateway.uploads.prepare import Preparer, UploadRef
 from gateway.uploads.report import write_inbox_report
 from gateway.uploads.staging import Settlement, Stager
 
-__all__ = ["UploadProcessor"]
+__all__ = ["LEASE_NAME", "UploadProcessor"]
 
 log = structlog.get_logger(__name__)
 
 _BATCH = 50_000
+LEASE_NAME = "uploads"
+LEASE_TTL = timedelta(seconds=30)
 
 
 class UploadProcessor:
@@ -50,6 +58,7 @@ class UploadProcessor:
         chunk_rows: int,
         max_errors: int,
         on_queued: Callable[[], None] = lambda: None,
+        poll_seconds: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -62,9 +71,12 @@ class UploadProcessor:
         self._max_errors = max_errors
         self._on_queued = on_queued
         self._clock = clock
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._poll_seconds = poll_seconds
+        self.owner = f"uploads-{uuid.uuid4().hex[:12]}"
+        self.holds_lease = False
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        #: Set whenever an upload reached its final state (tests and the inbox wait on it).
+        #: Notified whenever an upload reached its final state.
         self.settled = asyncio.Condition()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -72,32 +84,95 @@ class UploadProcessor:
         self._task = asyncio.create_task(self._run(), name="uploads")
 
     async def stop(self) -> None:
-        """Stops at once; an upload in progress is processed again at the next start."""
+        """Stops at once; an upload in progress is processed again at the next start (by
+        this or another process: the lease is released)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self.holds_lease:
+            with contextlib.suppress(Exception):
+                async with self._store.write() as conn:
+                    await release_lease(conn, name=LEASE_NAME, owner=self.owner)
+            self.holds_lease = False
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     def enqueue(self, upload_id: str) -> None:
-        self._queue.put_nowait(upload_id)
+        """A new upload is stored: look now. (The store is the queue; ``upload_id`` is for
+        the log.)"""
+        log.debug("upload_enqueued", upload_id=upload_id)
+        self._wake.set()
 
     async def _run(self) -> None:
-        await self.recover()
         while True:
-            upload_id = await self._queue.get()
             try:
-                await self.process(upload_id)
+                newly = not self.holds_lease
+                if not await self._renew():
+                    await self._idle(LEASE_TTL.total_seconds() / 3)
+                    continue
+                if newly:
+                    await self.recover()
+                upload_id = await self._next()
+                if upload_id is None:
+                    await self._idle(self._poll_seconds)
+                    continue
+                await self._process_holding_lease(upload_id)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 # The store may be briefly away; the upload stays unfinished and is picked
-                # up again at the next start. Never let the loop die.
-                log.exception("upload_processing_failed", upload_id=upload_id)
+                # up again. Never let the loop die.
+                log.exception("upload_processing_failed")
+                await self._idle(1.0)
+
+    async def _renew(self) -> bool:
+        """One process at a time processes uploads (as one relay publishes): it holds a
+        lease in the store and renews it while it works."""
+        async with self._store.write() as conn:
+            held = await acquire_lease(
+                conn, name=LEASE_NAME, owner=self.owner, now=self._clock(), ttl=LEASE_TTL
+            )
+        if held != self.holds_lease:
+            log.info("uploads_lease", held=held, owner=self.owner)
+        self.holds_lease = held
+        return held
+
+    async def _process_holding_lease(self, upload_id: str) -> None:
+        work = asyncio.create_task(self.process(upload_id), name=f"upload-{upload_id}")
+        keepalive = asyncio.create_task(self._keepalive(), name="uploads-lease")
+        try:
+            await asyncio.wait({work, keepalive}, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():  # the lease was lost: another process takes over
+                log.warning("uploads_lease_lost", upload_id=upload_id)
+                work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+        finally:
+            for task in (work, keepalive):
+                task.cancel()
+            await asyncio.gather(work, keepalive, return_exceptions=True)
+
+    async def _keepalive(self) -> None:
+        while True:
+            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
+            try:
+                if not await self._renew():
+                    return
+            except Exception:
+                log.exception("uploads_lease_renewal_failed")
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    async def _next(self) -> str | None:
+        async with self._store.read() as conn:
+            return await repo.next_received(conn)
 
     async def recover(self) -> None:
         async with self._store.read() as conn:
@@ -109,7 +184,6 @@ class UploadProcessor:
         for upload_id in unfinished:
             await self._reset(upload_id)
             log.info("upload_resumed", upload_id=upload_id)
-            self.enqueue(upload_id)
 
     async def _reset(self, upload_id: str) -> None:
         while True:

@@ -50,6 +50,7 @@ __all__ = [
     "lookup_keys",
     "lookup_placements",
     "lookup_workers",
+    "next_received",
     "read_errors",
     "save_counts",
     "set_state",
@@ -229,6 +230,17 @@ async def unfinished_uploads(conn: AsyncConnection) -> list[str]:
         .order_by(uploads.c.received_at)
     )
     return [str(r[0]) for r in rows]
+
+
+async def next_received(conn: AsyncConnection) -> str | None:
+    """The oldest upload waiting to be processed."""
+    found = await conn.scalar(
+        select(uploads.c.id)
+        .where(uploads.c.state == "received")
+        .order_by(uploads.c.received_at)
+        .limit(1)
+    )
+    return None if found is None else str(found)
 
 
 async def uploads_with_staged(conn: AsyncConnection) -> list[str]:

@@ -70,3 +70,30 @@ async def test_an_upload_cut_off_while_validating_is_processed_again_from_scratc
     assert final["status"] == "accepted", final
     assert final["counts"]["rows_read"] == 12_000
     assert final["counts"]["messages"] == 12_000 == total == len(set(ids))
+
+
+async def test_one_process_at_a_time_processes_uploads_and_another_takes_over(
+    make_upload_gateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    sample = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()
+    async with (
+        make_upload_gateway(data_dir=data) as first,
+        make_upload_gateway(data_dir=data) as second,
+    ):
+        assert first.ctx.uploads is not None and second.ctx.uploads is not None
+        one, two = first.ctx.uploads.processor, second.ctx.uploads.processor
+        # Received by the process without the lease, processed by the one that has it.
+        by_second = await second.upload_settled(sample)
+        holders = [one.holds_lease, two.holds_lease]
+        # The holder stops: the other takes over with the next upload.
+        await one.stop()
+        taken_over = await second.upload_settled(
+            (SAMPLES / "detapower.csv").read_bytes(), as_client="detapower"
+        )
+        after = [one.holds_lease, two.holds_lease]
+
+    assert by_second["status"] == "accepted"
+    assert holders == [True, False]
+    assert taken_over["status"] == "accepted"
+    assert after == [False, True]
