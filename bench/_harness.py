@@ -213,7 +213,7 @@ def wait_final(port: int, upload_id: str, timeout: float) -> tuple[dict[str, Any
             return status, time.perf_counter()
         if time.monotonic() > deadline:
             raise TimeoutError(f"upload still {status['status']} after {timeout} s")
-        time.sleep(0.1)
+        time.sleep(0.25)
 
 
 def seconds_between(start: str, end: str) -> float:

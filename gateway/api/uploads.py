@@ -15,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from gateway.api.deps import ClientDep, ContextDep
 from gateway.context import GatewayContext
 from gateway.errors import PayloadTooLarge, ServiceUnavailable
+from gateway.uploads.model import ACCEPTED_STATES
 from gateway.uploads.report import errors_csv, errors_json
 from gateway.uploads.service import UploadService, UploadSource
 
@@ -98,7 +99,8 @@ async def upload(
 async def upload_status(upload_id: str, ctx: ContextDep, client: ClientDep) -> Response:
     service = _service(ctx)
     found = await service.get(upload_id, client)
-    published = await service.published(upload_id)
+    # Nothing of an upload is published before it is accepted: no need to count then.
+    published = await service.published(upload_id) if found.state in ACCEPTED_STATES else 0
     return Response(orjson.dumps(found.status(published=published)), media_type="application/json")
 
 
