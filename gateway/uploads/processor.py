@@ -108,14 +108,17 @@ class UploadProcessor:
         self._wake.set()
 
     async def _run(self) -> None:
+        recover = True
         while True:
             try:
-                newly = not self.holds_lease
+                if not self.holds_lease:
+                    recover = True
                 if not await self._renew():
                     await self._idle(LEASE_TTL.total_seconds() / 3)
                     continue
-                if newly:
+                if recover:
                     await self.recover()
+                    recover = False
                 upload_id = await self._next()
                 if upload_id is None:
                     await self._idle(self._poll_seconds)
@@ -124,9 +127,11 @@ class UploadProcessor:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The store may be briefly away; the upload stays unfinished and is picked
-                # up again. Never let the loop die.
+                # The store may be briefly away: the upload in hand is reset and processed
+                # again once it is back (the check itself turns its own failures into a
+                # rejection, so this is not a loop over a broken file). Never let the loop die.
                 log.exception("upload_processing_failed")
+                recover = True
                 await self._idle(1.0)
 
     async def _renew(self) -> bool:
