@@ -98,7 +98,9 @@ class _Reader:
             return parse(raw)
         except (ValueError, InvalidOperation):
             code = "invalid_date" if what == "date" else "invalid_number"
-            self.issues.append(Issue(target.where, code, f"{raw!r} is not a valid {what}"))
+            self.issues.append(
+                Issue(target.where, code, f"{raw!r} is not a valid {what}", value=raw)
+            )
             return None
 
     def require(self, doc_where: dict[str, str], key: str, value: object, where: str) -> None:
