@@ -167,3 +167,32 @@ async def test_file_with_many_bad_rows_is_rejected_with_every_error_and_nothing_
     assert {(int(r["line"]), r["column"] or None, r["code"]) for r in rows} == expected_problems()
     assert all(r["message_nl"] and r["message_en"] for r in rows)
     assert "111222334" not in text
+
+
+async def test_a_profile_that_accepts_valid_rows_publishes_them_and_reports_the_rest(
+    make_upload_gateway,
+) -> None:
+    body = (
+        b"Employee ID,Sofinummer,Assignment,Date,Hour type,Hours,Percentage,Rate\n"
+        b"E-1,234567806,UW-1,2026-11-09,regular,7.50,100,\n"
+        b"E-1,234567806,UW-1,2026-11-10,regular,27.50,100,\n"
+        b"E-2,234567819,UW-2,2026-11-09,regular,7.50,100,\n"
+        b"E-2,234567818,UW-2,2026-11-10,overtime,1.25,150,\n"
+    )
+    async with make_upload_gateway() as gw:
+        status = await gw.upload_settled(body, as_client="andere-uitzend")
+        errors = (
+            await gw.get(f"/v1/uploads/{status['upload_id']}/errors", as_client="andere-uitzend")
+        ).json()
+        queued = await gw.count("queued")
+        staged = await gw.count("staged")
+
+    assert status["status"] == "partially_accepted"
+    assert status["policy"] == "accept-valid"
+    assert status["counts"]["rows_accepted"] == 2 and status["counts"]["rows_rejected"] == 2
+    assert queued == 2 and staged == 0
+    assert [(e["line"], e["column"], e["code"]) for e in errors["errors"]] == [
+        (3, "Hours", "hours_out_of_range"),
+        (4, "Sofinummer", "invalid_bsn"),
+    ]
+    assert errors["errors"][1]["value"] == "******819"
