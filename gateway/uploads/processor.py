@@ -76,8 +76,6 @@ class UploadProcessor:
         self.holds_lease = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        #: Notified whenever an upload reached its final state.
-        self.settled = asyncio.Condition()
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -229,8 +227,6 @@ class UploadProcessor:
             seconds=round(time.perf_counter() - started, 3),
         )
         await self._report(upload_id)
-        async with self.settled:
-            self.settled.notify_all()
 
     async def _check(self, upload: Upload) -> Settlement:
         profile = self._profiles.get(upload.agency_kvk)
