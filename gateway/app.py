@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from adapters.base import Adapter
 from adapters.registry import load_adapters
-from gateway.api import health, messages
+from gateway.api import health, messages, uploads
 from gateway.api.middleware import CorrelationMiddleware
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import ClientRegistry
@@ -24,6 +24,7 @@ from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
 from gateway.stuf.service import stuf_router
+from gateway.uploads import build_upload_channel
 
 __all__ = ["build_context", "create_app"]
 
@@ -61,15 +62,25 @@ def build_context(
         metrics=metrics,
         on_queued=relay.wake if relay is not None else (lambda: None),
     )
+    registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
+    upload_channel = build_upload_channel(
+        settings,
+        store=store,
+        events=events,
+        registry=metrics.registry,
+        clients=registry,
+        on_queued=relay.wake if relay is not None else (lambda: None),
+    )
     return GatewayContext(
         settings=settings,
         store=store,
-        clients=clients or ClientRegistry.from_file(settings.resolved_clients_file),
+        clients=registry,
         adapters=adapters if adapters is not None else load_adapters(),
         metrics=metrics,
         events=events,
         intake=intake,
         relay=relay,
+        uploads=upload_channel,
     )
 
 
@@ -82,11 +93,15 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
             await upgrade(ctx.store)
         if ctx.relay is not None:
             ctx.relay.start()
+        if ctx.uploads is not None:
+            await ctx.uploads.start()
         ops.start()
         try:
             yield
         finally:
             await ops.stop()
+            if ctx.uploads is not None:
+                await ctx.uploads.stop()
             if ctx.relay is not None:
                 await ctx.relay.stop()
             await ctx.intake.close()
@@ -101,6 +116,7 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
     app.state.ctx = ctx
     install_problem_handlers(app)
     app.include_router(messages.router)
+    app.include_router(uploads.router)
     app.include_router(health.router)
     app.include_router(stuf_router(ctx))
     ops = install_ops(app, ctx)

@@ -78,12 +78,13 @@ def _serve(settings: Settings) -> None:
     from gateway.app import create_app
     from gateway.auth import ClientsFileError
     from gateway.log import configure_logging
+    from gateway.uploads.errors import UploadSetupError
 
     configure_logging(settings.log_level, settings.log_format)
     _tune_gc()
     try:
         application = create_app(settings)
-    except ClientsFileError as exc:
+    except (ClientsFileError, UploadSetupError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None
     uvicorn.run(

@@ -14,6 +14,7 @@ from gateway.metrics import Metrics
 from gateway.relay import Relay
 from gateway.settings import Settings
 from gateway.store import Store
+from gateway.uploads.wiring import UploadChannel
 
 __all__ = ["GatewayContext"]
 
@@ -28,6 +29,8 @@ class GatewayContext:
     events: EventFactory
     intake: Intake
     relay: Relay | None
+    #: Payroll CSV and SETU uploads (issue 4); None where the channel is not wired.
+    uploads: UploadChannel | None = None
     #: Extra /readyz checks channels register (name -> check); informational unless a check
     #: returns ``{"ok": False, ...}``.
     readiness: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)

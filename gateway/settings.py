@@ -94,6 +94,30 @@ class Settings(BaseSettings):
     stuf_pull_failures_to_open: Annotated[int, Field(ge=1)] = 3
     stuf_pull_open_seconds: Annotated[float, Field(gt=0)] = 60.0
 
+    # --- uploads: payroll CSV and SETU files (docs/uploads.md) -----------------------------
+    #: Directory of agency CSV profiles (``*.toml``, one per agency, validated at start-up).
+    #: Empty means the profiles shipped with the gateway (three demo agencies, see
+    #: docs/agencies.md).
+    upload_profiles_dir: Path | None = None
+    #: Largest upload accepted, in bytes. The body is streamed to disk, never held in memory.
+    upload_max_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024**3
+    #: Largest SETU document: one document is parsed as one tree, so it has its own bound.
+    setu_max_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
+    #: Rows per chunk while an upload is processed; each chunk is one store transaction.
+    upload_chunk_rows: Annotated[int, Field(ge=1, le=100_000)] = 5000
+    #: Error rows kept per upload; beyond that one ``too_many_errors`` row says so.
+    upload_max_errors: Annotated[int, Field(ge=1)] = 1_000_000
+    #: A copy of the official SETU schemas (layout of the SETU xml-specifications repository:
+    #: ``hr-xml/``, ``setu/schemas/``). When set, v1.x and v2.0 XML is also validated against
+    #: them. The gateway does not ship them; its own checks always run.
+    setu_schema_dir: Path | None = None
+    #: Watch the inbox directories (one per agency client, named by client id) for files.
+    inbox_enabled: bool = True
+    #: Root of the inbox directories. Empty means ``<data_dir>/inbox``.
+    inbox_dir: Path | None = None
+    #: Scan interval; a file is taken once its size and mtime held still for one interval.
+    inbox_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0
+
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
@@ -156,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def resolved_console_cookie_secure(self) -> bool:
         return self.production if self.console_cookie_secure is None else self.console_cookie_secure
+
+    @property
+    def resolved_inbox_dir(self) -> Path:
+        return self.inbox_dir or self.data_dir / "inbox"
 
     def topic_for(self, short_type: str) -> str:
         return self.topic_routes.get(short_type, self.default_topic)

@@ -54,6 +54,8 @@ def _compact_bsn_is_valid(digits: str) -> bool:
     return digits != "000000000" and stdnum_bsn.checksum(digits) == 0
 
 
+# Only valid values are cached (a raised error is not); the result depends on the value alone.
+@functools.lru_cache(maxsize=16_384)
 def _iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))
@@ -63,6 +65,7 @@ def _iban(value: str) -> str:
         ) from None
 
 
+@functools.lru_cache(maxsize=16_384)
 def _loonheffingennummer(value: str) -> str:
     compact = value.replace(" ", "").replace(".", "").upper()
     rsin, sep, suffix = compact[:9], compact[9:10], compact[10:]

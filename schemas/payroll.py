@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from schemas.common import AssignmentRef, CanonicalModel, Period
 from schemas.envelope import CloudEvent
-from schemas.identifiers import Amount, Bsn, Hours, KvkNummer, Loonheffingennummer
+from schemas.identifiers import Amount, Bsn, Hours, Iban, KvkNummer, Loonheffingennummer
 
 __all__ = [
     "Allowance",
@@ -86,6 +86,8 @@ class EarningsReportedData(CanonicalModel):
     gross: Amount
     wage_tax: Amount | None = None
     net: Amount | None = None
+    #: The account the net wage was paid into, when the payroll export carries it.
+    iban: Iban | None = None
     currency: Literal["EUR"] = "EUR"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -45,6 +46,8 @@ def full_type(cls: type[CloudEvent]) -> str:
     return event_type(cls.short_type, cls.version)
 
 
+# Cached: pydantic's ``model_fields`` lookup costs microseconds, and bulk uploads ask per row.
+@functools.cache
 def data_model(cls: type[CloudEvent]) -> type[BaseModel]:
     return _DATA_MODELS.get(cls) or _data_model(cls)
 

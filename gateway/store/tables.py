@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -34,6 +35,12 @@ __all__ = [
     "replay_jobs",
     "stuf_batches",
     "stuf_pull_state",
+    "upload_errors",
+    "upload_keys",
+    "upload_placements",
+    "upload_quarantine",
+    "upload_workers",
+    "uploads",
 ]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -268,4 +275,134 @@ dlq_offsets = Table(
     Column("topic", String(249), primary_key=True),
     Column("partition", Integer, primary_key=True),
     Column("next_offset", BigInteger, nullable=False),
+)
+
+
+# --- uploads: payroll CSV and SETU files (issue 4) -------------------------------------------
+# Rows of these tables that belong to an upload count only once that upload is accepted
+# (state accepted or partially_accepted): lookups join on ``uploads.state``, so a file that is
+# still being checked, or was rejected, never makes a duplicate or a known placement.
+
+#: One uploaded file (its raw bytes stay on disk; ``inbound`` has the same id and the path).
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(36), ForeignKey("inbound.id"), primary_key=True),
+    Column("sender", String(64), nullable=False),
+    Column("agency_kvk", String(8), nullable=False),
+    Column("channel", String(16), nullable=False),  # api | inbox
+    Column("format", String(16), nullable=False),  # csv | setu-xml | setu-json
+    Column("profile", String(64)),
+    Column("file_name", String(255)),
+    Column("content_hash", String(64), nullable=False),
+    # Set unless rejected: the same file from the same agency finds its first upload.
+    Column("dedupe_hash", String(64)),
+    # received -> validating -> accepted | partially_accepted | rejected
+    Column("state", String(24), nullable=False),
+    Column("policy", String(16), nullable=False),  # all-or-nothing | accept-valid
+    Column("size", BigInteger, nullable=False),
+    Column("bytes_read", BigInteger, nullable=False, default=0),
+    Column("rows_read", BigInteger, nullable=False, default=0),
+    Column("rows_accepted", BigInteger, nullable=False, default=0),
+    Column("rows_rejected", BigInteger, nullable=False, default=0),
+    Column("rows_duplicate", BigInteger, nullable=False, default=0),
+    Column("rows_quarantined", BigInteger, nullable=False, default=0),
+    Column("rows_corrected", BigInteger, nullable=False, default=0),
+    Column("messages", BigInteger, nullable=False, default=0),
+    Column("errors", BigInteger, nullable=False, default=0),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error_code", String(64)),
+    Column("detail", Text),
+    # Inbox uploads: the directory their reports are written to.
+    Column("report_dir", String(500)),
+    UniqueConstraint("agency_kvk", "dedupe_hash", name="uq_uploads_agency_kvk_dedupe_hash"),
+    Index("ix_uploads_state", "state"),
+    Index("ix_uploads_agency_kvk_received_at", "agency_kvk", "received_at"),
+)
+
+#: Every problem found in an upload: where (line or XPath), column, value as received (BSN
+#: masked), stable code, and the message in Dutch and English.
+upload_errors = Table(
+    "upload_errors",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("upload_id", String(36), nullable=False),
+    Column("line", Integer),
+    Column("location", String(500), nullable=False),
+    Column("column_name", String(200)),
+    Column("value", Text),
+    Column("code", String(64), nullable=False),
+    Column("message_nl", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+    Index("ix_upload_errors_upload_id_seq", "upload_id", "seq"),
+)
+
+#: Business keys of accepted rows: (agency, person, placement, period, kind) -> the values and
+#: the message they became. The latest row of an accepted upload wins.
+upload_keys = Table(
+    "upload_keys",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("agency_kvk", String(8), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("upload_id", String(36), nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    Column("message_id", String(64)),
+    Column("timecard_id", String(64)),
+    Column("line", Integer),
+    Index("ix_upload_keys_agency_kvk_key_hash", "agency_kvk", "key_hash"),
+    Index("ix_upload_keys_upload_id", "upload_id"),
+)
+
+#: Rows that conflict with an earlier accepted row (same key, other values): held, reported,
+#: never published until someone decides.
+upload_quarantine = Table(
+    "upload_quarantine",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("upload_id", String(36), nullable=False),
+    Column("agency_kvk", String(8), nullable=False),
+    Column("line", Integer),
+    Column("location", String(500), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("conflicts_with", String(64)),  # message id of the earlier row
+    Column("type", String(64), nullable=False),
+    Column("value", LargeBinary, nullable=False),  # the canonical JSON it would have become
+    Column("state", String(16), nullable=False),  # held | released | discarded
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_upload_quarantine_upload_id", "upload_id"),
+    Index("ix_upload_quarantine_state", "state"),
+)
+
+#: Placements the agency told us about (CSV placement rows, SETU Assignments): their current
+#: state, for period checks, for ``placement.changed`` and to find the person of a timecard.
+upload_placements = Table(
+    "upload_placements",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("agency_kvk", String(8), nullable=False),
+    Column("assignment_id", String(64), nullable=False),
+    Column("bsn", String(9), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("state", JSON, nullable=False),  # PlacementStartedData as JSON
+    Column("upload_id", String(36), nullable=False),
+    Index("ix_upload_placements_agency_kvk_assignment_id", "agency_kvk", "assignment_id"),
+    Index("ix_upload_placements_upload_id", "upload_id"),
+)
+
+#: The agency's worker (employee) numbers and the BSN each stands for, learned from CSV rows
+#: that carry both: how a SETU Assignment (which never carries a BSN) finds its person.
+upload_workers = Table(
+    "upload_workers",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("agency_kvk", String(8), nullable=False),
+    Column("worker_id", String(64), nullable=False),
+    Column("bsn", String(9), nullable=False),
+    Column("upload_id", String(36), nullable=False),
+    Index("ix_upload_workers_agency_kvk_worker_id", "agency_kvk", "worker_id"),
+    Index("ix_upload_workers_upload_id", "upload_id"),
 )

@@ -1,0 +1,137 @@
+"""The SETU adapter: detect the syntax and version, parse safely, validate, and map.
+
+The upload pipeline calls :func:`read_document`, resolves the person through the store, then
+:func:`to_outcome`. ``translate`` (the plain :class:`~adapters.base.Adapter` API) maps with a
+directory that knows nobody, so it only succeeds for documents that need no lookup.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO, Literal
+
+import orjson
+
+from adapters.base import Draft, Issue, TranslationError
+from adapters.setu import v1, v2
+from adapters.setu.mapping import (
+    Directory,
+    NoDirectory,
+    SetuOutcome,
+    assignment_drafts,
+    timecard_drafts,
+)
+from adapters.setu.model import AssignmentDoc, TimecardDoc
+from adapters.setu.safe_xml import UnsafeXml, parse_xml
+from adapters.setu.xsd import OfficialSchemas
+
+__all__ = [
+    "Document",
+    "SetuAdapter",
+    "SetuFileError",
+    "detect_syntax",
+    "read_document",
+    "to_outcome",
+]
+
+Document = TimecardDoc | AssignmentDoc
+#: v2.0 JSON has no root element name; these members tell the message apart.
+_TIMECARD_KEYS = frozenset({"timeInterval", "allowance"})
+_ASSIGNMENT_KEYS = frozenset({"assignedWorker", "positionProfile"})
+
+
+class SetuFileError(Exception):
+    """The document cannot be read at all (not XML/JSON, unsafe, not a SETU message)."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(i.message for i in issues))
+        self.issues = issues
+
+
+def detect_syntax(head: bytes) -> Literal["xml", "json"] | None:
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        return "xml"
+    if text.startswith(b"{"):
+        return "json"
+    return None
+
+
+def read_document(stream: BinaryIO, *, schemas: OfficialSchemas | None = None) -> Document:
+    head = stream.read(256)
+    stream.seek(0)
+    syntax = detect_syntax(head)
+    if syntax == "xml":
+        return _read_xml(stream, schemas)
+    if syntax == "json":
+        return _read_json(stream)
+    raise SetuFileError([Issue("/", "unknown_format", "neither XML nor JSON")])
+
+
+def _read_xml(stream: BinaryIO, schemas: OfficialSchemas | None) -> Document:
+    try:
+        root = parse_xml(stream)
+    except UnsafeXml as exc:
+        raise SetuFileError([exc.issue]) from None
+    schema_issues = schemas.validate(root) if schemas is not None else []
+    name = root.tag if isinstance(root.tag, str) else ""
+    doc: Document
+    if name == f"{{{v1.HRXML_NS}}}TimeCard":
+        doc = v1.read_timecard(root)
+    elif name == f"{{{v1.HRXML_NS}}}Assignment":
+        doc = v1.read_assignment(root)
+    elif name == f"{{{v2.SETU_V2_NS}}}Timecard":
+        doc = v2.read_timecard(v2.from_xml(root), "xml")
+    elif name == f"{{{v2.SETU_V2_NS}}}Assignment":
+        doc = v2.read_assignment(v2.from_xml(root), "xml")
+    else:
+        raise SetuFileError(
+            [
+                Issue(
+                    "/",
+                    "unknown_document",
+                    f"root element {name or root.tag!r} is not a SETU Timecard or Assignment "
+                    "(v1.x HR-XML or v2.0)",
+                )
+            ]
+        )
+    doc.issues[:0] = schema_issues
+    return doc
+
+
+def _read_json(stream: BinaryIO) -> Document:
+    try:
+        data = orjson.loads(stream.read())
+    except orjson.JSONDecodeError as exc:
+        raise SetuFileError([Issue("#", "invalid_json", f"not valid JSON: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise SetuFileError([Issue("#", "unknown_document", "a SETU message is a JSON object")])
+    keys = set(data)
+    if keys & _TIMECARD_KEYS or ({"person", "period"} <= keys and not keys & _ASSIGNMENT_KEYS):
+        return v2.read_timecard(v2.from_json(data), "json")
+    if keys & _ASSIGNMENT_KEYS:
+        return v2.read_assignment(v2.from_json(data), "json")
+    raise SetuFileError(
+        [Issue("#", "unknown_document", "not a SETU v2.0 Timecard or Assignment (JSON)")]
+    )
+
+
+def to_outcome(doc: Document, directory: Directory, agency_kvk: str) -> SetuOutcome:
+    if isinstance(doc, TimecardDoc):
+        return timecard_drafts(doc, directory, agency_kvk)
+    return assignment_drafts(doc, directory, agency_kvk)
+
+
+class SetuAdapter:
+    name = "setu"
+
+    def translate(self, payload: bytes, *, sender: str) -> list[Draft]:
+        """``sender`` is the agency's KvK number here (the gateway passes the client's)."""
+        try:
+            doc = read_document(io.BytesIO(payload))
+        except SetuFileError as exc:
+            raise TranslationError(exc.issues) from None
+        outcome = to_outcome(doc, NoDirectory(), sender)
+        if outcome.issues:
+            raise TranslationError(outcome.issues)
+        return outcome.drafts

@@ -1,0 +1,127 @@
+"""Watched inbox: one directory per agency client (what an SFTP server writes into).
+
+``<inbox>/<client-id>/`` is scanned every ``inbox_poll_seconds``. A file is complete when its
+size and modification time held still for one interval, and its name is not a temporary one
+(``.*``, ``*.part``, ``*.tmp``, ``*.filepart``); uploading under a temporary name and renaming
+when done is the surest way. A complete file goes through the same path as an HTTP upload and
+is removed; ``<name>.status.json`` next to it tells the upload id and, once processed, the
+result; ``<name>.errors.csv`` lists the errors. A file that cannot be taken at all is renamed
+``<name>.rejected`` and its status file says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import structlog
+
+from gateway.auth import ClientRegistry
+from gateway.errors import GatewayError
+from gateway.uploads.report import write_status
+from gateway.uploads.service import Accepted, UploadService
+
+__all__ = ["InboxWatcher"]
+
+log = structlog.get_logger(__name__)
+
+_SKIP_SUFFIXES = (
+    ".part",
+    ".tmp",
+    ".filepart",
+    ".partial",
+    ".rejected",
+    ".status.json",
+    ".errors.csv",
+)
+
+
+class InboxWatcher:
+    def __init__(
+        self,
+        *,
+        root: Path,
+        clients: ClientRegistry,
+        service: UploadService,
+        poll_seconds: float,
+    ) -> None:
+        self.root = root
+        self._clients = clients
+        self._service = service
+        self._poll = poll_seconds
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self._warned: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._task = asyncio.create_task(self._run(), name="inbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.scan()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("inbox_scan_failed")
+            await asyncio.sleep(self._poll)
+
+    async def scan(self) -> list[Accepted]:
+        """One pass: takes every file that held still since the previous pass."""
+        taken: list[Accepted] = []
+        current: dict[Path, tuple[int, int]] = {}
+        for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            client = self._clients.get(directory.name)
+            if client is None or client.role != "agency":
+                if directory.name not in self._warned:
+                    self._warned.add(directory.name)
+                    log.warning("inbox_directory_ignored", directory=directory.name)
+                continue
+            for path in sorted(directory.iterdir()):
+                if not path.is_file() or _temporary(path.name):
+                    continue
+                stat = path.stat()
+                fingerprint = (stat.st_size, stat.st_mtime_ns)
+                if self._seen.get(path) != fingerprint:
+                    current[path] = fingerprint
+                    continue
+                accepted = await self._take(path, client.id, directory)
+                if accepted is not None:
+                    taken.append(accepted)
+        self._seen = current
+        return taken
+
+    async def _take(self, path: Path, client_id: str, directory: Path) -> Accepted | None:
+        client = self._clients.get(client_id)
+        assert client is not None
+        try:
+            accepted = await self._service.take_file(path, client=client, report_dir=directory)
+        except GatewayError as exc:
+            log.warning("inbox_file_refused", file=path.name, code=exc.code)
+            write_status(
+                directory,
+                path.name,
+                {"status": "rejected", "error": {"code": exc.code, "detail": exc.detail}},
+            )
+            await asyncio.to_thread(path.replace, path.with_name(path.name + ".rejected"))
+            return None
+        status = accepted.upload.receipt(repeated=accepted.repeated)
+        if accepted.repeated:
+            published = await self._service.published(accepted.upload.id)
+            status = accepted.upload.status(published=published) | {"repeated": True}
+        write_status(directory, path.name, status)
+        log.info("inbox_file_taken", upload_id=accepted.upload.id, repeated=accepted.repeated)
+        return accepted
+
+
+def _temporary(name: str) -> bool:
+    return name.startswith(".") or name.endswith(_SKIP_SUFFIXES)

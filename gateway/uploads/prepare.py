@@ -1,0 +1,126 @@
+"""Everything about one row that does not need the store: its outbox record, its business-key
+hash and value hash, its placement facts. Computed where the row is parsed (a worker thread),
+so the event loop only compares and writes.
+
+A :class:`Prepared` row is plain data (no pydantic objects), cheap to hand between threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from adapters.base import Draft, Issue
+from gateway.events import EventFactory, OutboxRecord
+from schemas.payroll import EarningsReportedData, HoursReportedData
+from schemas.placement import PlacementStartedData
+
+__all__ = ["Prepared", "Preparer", "UploadRef"]
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRef:
+    """What every message of one upload shares."""
+
+    sender: str
+    agency_kvk: str
+    content_hash: str
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class Prepared:
+    line: int | None
+    location: str
+    issues: list[Issue]
+    record: OutboxRecord | None = None
+    key_hash: str | None = None
+    value_hash: str | None = None
+    correction: bool = False
+    timecard_id: str | None = None
+    assignment_id: str | None = None
+    bsn: str | None = None
+    #: The period hours or pay cover, to check it lies inside the placement.
+    period: tuple[date, date] | None = None
+    #: Placement rows and SETU Assignments: the placement's state after this row.
+    placement: dict[str, Any] | None = None
+    worker: tuple[str, str] | None = None
+    index: int = 0
+
+
+class Preparer:
+    def __init__(self, events: EventFactory, upload: UploadRef) -> None:
+        self._events = events
+        self._upload = upload
+
+    def key_hash(self, key: tuple[str, ...]) -> str:
+        """The business key, hashed; the BSN (second part) enters as its person key."""
+        parts = [self._upload.agency_kvk, key[0], self._events.person_key(key[1]), *key[2:]]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+    def record(self, draft: Draft, index: int, supersedes: str | None = None) -> OutboxRecord:
+        [built] = self._events.build(
+            [draft],
+            sender=self._upload.sender,
+            content_hash=self._upload.content_hash,
+            received_at=self._upload.received_at,
+            first_index=index,
+            supersedes=[supersedes] if supersedes else (),
+        )
+        return built
+
+    def prepare(
+        self,
+        *,
+        line: int | None,
+        location: str,
+        issues: list[Issue],
+        draft: Draft | None,
+        index: int,
+        key: tuple[str, ...] | None = None,
+        correction: bool = False,
+        timecard_id: str | None = None,
+        worker: tuple[str, str] | None = None,
+        placement: dict[str, Any] | None = None,
+    ) -> Prepared:
+        prepared = Prepared(
+            line=line,
+            location=location,
+            issues=issues,
+            correction=correction,
+            timecard_id=timecard_id,
+            worker=worker,
+            index=index,
+            placement=placement,
+        )
+        if issues or draft is None:
+            return prepared
+        data = draft.data
+        record = self.record(draft, index)
+        prepared.record = record
+        prepared.value_hash = _value_hash(data, record)
+        if key is not None:
+            prepared.key_hash = self.key_hash(key)
+        prepared.assignment_id = getattr(data, "assignment_id", None) or None
+        prepared.bsn = getattr(data, "bsn", None)
+        if isinstance(data, HoursReportedData):
+            prepared.period = (data.period.start, data.period.end)
+        elif isinstance(data, EarningsReportedData) and data.pay_period.period is not None:
+            prepared.period = (data.pay_period.period.start, data.pay_period.period.end)
+        elif isinstance(data, PlacementStartedData) and placement is None:
+            prepared.placement = data.model_dump(mode="json", exclude_none=True)
+        return prepared
+
+
+_NOT_VALUES = {"timecard_id", "correction_of"}
+
+
+def _value_hash(data: Any, record: OutboxRecord) -> str:
+    """What the row says, without the identity of the document that said it."""
+    if isinstance(data, HoursReportedData) and (data.timecard_id or data.correction_of):
+        text = data.model_dump_json(exclude_none=True, exclude=_NOT_VALUES).encode("utf-8")
+    else:
+        text = record.value
+    return hashlib.sha256(text).hexdigest()

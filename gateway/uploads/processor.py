@@ -1,0 +1,315 @@
+"""Processes stored uploads in the background, one at a time, and survives restarts.
+
+The store is the queue: the oldest upload in state ``received`` is next. One process at a time
+processes (several gateway processes may share a PostgreSQL store): it holds the ``uploads``
+lease in ``relay_lease`` and renews it while it works; losing it stops the work in hand.
+
+On taking the lease it finishes what a stop interrupted: an accepted upload whose messages
+were not all released is released; an upload that was being checked is reset (its staged work
+thrown away) and processed again from its stored file. Message ids are deterministic per file
+and row, so a second run produces the same messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import structlog
+
+from adapters.base import Issue
+from adapters.payroll_csv import AgencyProfile
+from adapters.setu import OfficialSchemas
+from gateway.events import EventFactory
+from gateway.store import Store
+from gateway.store.outbox_repo import acquire_lease, release_lease
+from gateway.uploads import repo
+from gateway.uploads.jobs import run_csv, run_setu
+from gateway.uploads.metrics import UploadMetrics
+from gateway.uploads.model import Upload
+from gateway.uploads.prepare import Preparer, UploadRef
+from gateway.uploads.report import write_inbox_report
+from gateway.uploads.staging import Settlement, Stager
+
+__all__ = ["LEASE_NAME", "UploadProcessor"]
+
+log = structlog.get_logger(__name__)
+
+_BATCH = 50_000
+LEASE_NAME = "uploads"
+LEASE_TTL = timedelta(seconds=30)
+
+
+class UploadProcessor:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        events: EventFactory,
+        data_dir: Path,
+        profiles: Mapping[str, AgencyProfile],
+        setu_schemas: OfficialSchemas | None,
+        metrics: UploadMetrics,
+        chunk_rows: int,
+        max_errors: int,
+        on_queued: Callable[[], None] = lambda: None,
+        poll_seconds: float = 2.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._events = events
+        self._data_dir = data_dir
+        self._profiles = profiles
+        self._setu_schemas = setu_schemas
+        self._metrics = metrics
+        self._chunk_rows = chunk_rows
+        self._max_errors = max_errors
+        self._on_queued = on_queued
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self.owner = f"uploads-{uuid.uuid4().hex[:12]}"
+        self.holds_lease = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="uploads")
+
+    async def stop(self) -> None:
+        """Stops at once; an upload in progress is processed again at the next start (by
+        this or another process: the lease is released)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.holds_lease:
+            with contextlib.suppress(Exception):
+                async with self._store.write() as conn:
+                    await release_lease(conn, name=LEASE_NAME, owner=self.owner)
+            self.holds_lease = False
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def enqueue(self, upload_id: str) -> None:
+        """A new upload is stored: look now. (The store is the queue; ``upload_id`` is for
+        the log.)"""
+        log.debug("upload_enqueued", upload_id=upload_id)
+        self._wake.set()
+
+    async def _run(self) -> None:
+        recover = True
+        while True:
+            try:
+                if not self.holds_lease:
+                    recover = True
+                if not await self._renew():
+                    await self._idle(LEASE_TTL.total_seconds() / 3)
+                    continue
+                if recover:
+                    await self.recover()
+                    recover = False
+                upload_id = await self._next()
+                if upload_id is None:
+                    await self._idle(self._poll_seconds)
+                    continue
+                await self._process_holding_lease(upload_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The store may be briefly away: the upload in hand is reset and processed
+                # again once it is back (the check itself turns its own failures into a
+                # rejection, so this is not a loop over a broken file). Never let the loop die.
+                log.exception("upload_processing_failed")
+                recover = True
+                await self._idle(1.0)
+
+    async def _renew(self) -> bool:
+        """One process at a time processes uploads (as one relay publishes): it holds a
+        lease in the store and renews it while it works."""
+        async with self._store.write() as conn:
+            held = await acquire_lease(
+                conn, name=LEASE_NAME, owner=self.owner, now=self._clock(), ttl=LEASE_TTL
+            )
+        if held != self.holds_lease:
+            log.info("uploads_lease", held=held, owner=self.owner)
+        self.holds_lease = held
+        return held
+
+    async def _process_holding_lease(self, upload_id: str) -> None:
+        work = asyncio.create_task(self.process(upload_id), name=f"upload-{upload_id}")
+        keepalive = asyncio.create_task(self._keepalive(), name="uploads-lease")
+        try:
+            await asyncio.wait({work, keepalive}, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():  # the lease was lost: another process takes over
+                log.warning("uploads_lease_lost", upload_id=upload_id)
+                work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+        finally:
+            for task in (work, keepalive):
+                task.cancel()
+            await asyncio.gather(work, keepalive, return_exceptions=True)
+
+    async def _keepalive(self) -> None:
+        while True:
+            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
+            try:
+                if not await self._renew():
+                    return
+            except Exception:
+                log.exception("uploads_lease_renewal_failed")
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    async def _next(self) -> str | None:
+        async with self._store.read() as conn:
+            return await repo.next_received(conn)
+
+    async def recover(self) -> None:
+        async with self._store.read() as conn:
+            unreleased = await repo.uploads_with_staged(conn)
+            unfinished = await repo.unfinished_uploads(conn)
+        for upload_id in unreleased:
+            log.info("upload_release_resumed", upload_id=upload_id)
+            await self._release(upload_id)
+        for upload_id in unfinished:
+            await self._reset(upload_id)
+            log.info("upload_resumed", upload_id=upload_id)
+
+    async def _reset(self, upload_id: str) -> None:
+        while True:
+            async with self._store.write() as conn:
+                if not await repo.discard_work(conn, upload_id, keep_errors=False):
+                    break
+        async with self._store.write() as conn:
+            upload = await repo.get_upload(conn, upload_id)
+            if upload is not None and upload.state == "validating":
+                await repo.set_state(conn, upload_id, "received", at=self._clock(), actor="gateway")
+
+    # --- one upload ------------------------------------------------------------------------
+    async def process(self, upload_id: str) -> None:
+        async with self._store.read() as conn:
+            upload = await repo.get_upload(conn, upload_id)
+        if upload is None or upload.state != "received":
+            return
+        started = time.perf_counter()
+        self._metrics.processing.inc()
+        try:
+            async with self._store.write() as conn:
+                await repo.set_state(
+                    conn, upload_id, "validating", at=self._clock(), actor="gateway", started=True
+                )
+            upload.state = "validating"
+            log.info("upload_processing", upload_id=upload_id, format=upload.format)
+            settlement = await self._check(upload)
+            await self._settle(upload, settlement)
+        finally:
+            self._metrics.processing.dec()
+        self._metrics.seconds.observe(time.perf_counter() - started)
+        self._metrics.finished.labels(settlement.state).inc()
+        log.info(
+            "upload_settled",
+            upload_id=upload_id,
+            state=settlement.state,
+            code=settlement.error_code,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        await self._report(upload_id)
+
+    async def _check(self, upload: Upload) -> Settlement:
+        profile = self._profiles.get(upload.agency_kvk)
+        preparer = Preparer(
+            self._events,
+            UploadRef(upload.sender, upload.agency_kvk, upload.content_hash, upload.received_at),
+        )
+        stager = Stager(
+            store=self._store,
+            preparer=preparer,
+            upload=upload,
+            require_placement=profile.require_placement if profile is not None else False,
+            max_errors=self._max_errors,
+            clock=self._clock,
+        )
+        path = self._data_dir / upload.payload_path
+        try:
+            if upload.format == "csv":
+                if profile is None:
+                    await stager.file_error(
+                        [Issue("file", "no_profile", "no CSV profile is configured for agency")]
+                    )
+                else:
+                    await run_csv(stager, path, profile, self._chunk_rows)
+            else:
+                await run_setu(stager, self._store, path, self._setu_schemas)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("upload_check_crashed", upload_id=upload.id)
+            await stager.file_error(
+                [Issue("file", "crashed", "the gateway failed while checking this file")]
+            )
+        c = stager.counts
+        for outcome, count in (
+            ("accepted", c.rows_accepted),
+            ("rejected", c.rows_rejected),
+            ("duplicate", c.rows_duplicate),
+            ("quarantined", c.rows_quarantined),
+        ):
+            self._metrics.rows.labels(outcome).inc(count)
+        return stager.settlement()
+
+    async def _settle(self, upload: Upload, settlement: Settlement) -> None:
+        now = self._clock()
+        async with self._store.write() as conn:
+            await repo.set_state(
+                conn,
+                upload.id,
+                settlement.state,
+                at=now,
+                actor="gateway",
+                error_code=settlement.error_code,
+                detail=settlement.detail,
+            )
+        if settlement.state == "rejected":
+            while True:
+                async with self._store.write() as conn:
+                    if not await repo.discard_work(conn, upload.id, keep_errors=True):
+                        break
+            return
+        await self._release(upload.id)
+
+    async def _release(self, upload_id: str) -> None:
+        """Staged -> queued, in batches by seq (each its own short transaction)."""
+        async with self._store.read() as conn:
+            span = await repo.staged_seq_range(conn, upload_id)
+        if span is None:
+            return
+        low, high = span
+        while low <= high:
+            async with self._store.write() as conn:
+                await repo.flip_staged(conn, upload_id, low, low + _BATCH - 1)
+            low += _BATCH
+            self._on_queued()
+
+    async def _report(self, upload_id: str) -> None:
+        async with self._store.read() as conn:
+            upload = await repo.get_upload(conn, upload_id)
+            published = await repo.count_published(conn, upload_id) if upload else 0
+        if upload is None or not upload.report_dir:
+            return
+        try:
+            await write_inbox_report(self._store, upload, upload.status(published=published))
+        except OSError:
+            log.exception("inbox_report_failed", upload_id=upload_id)

@@ -1,0 +1,500 @@
+"""Queries of the upload pipeline: the upload row, its errors, business keys, quarantine,
+known placements and workers, and the staged messages of the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.tables import (
+    inbound,
+    message_events,
+    messages,
+    upload_errors,
+    upload_keys,
+    upload_placements,
+    upload_quarantine,
+    upload_workers,
+    uploads,
+)
+from gateway.uploads.bulk import BulkInsert
+from gateway.uploads.model import (
+    ACCEPTED_STATES,
+    TRANSITIONS,
+    Counts,
+    Upload,
+    UploadState,
+)
+
+__all__ = [
+    "ERRORS",
+    "KEYS",
+    "STAGED",
+    "EarlierRow",
+    "KnownPlacement",
+    "StateConflict",
+    "count_published",
+    "discard_work",
+    "find_by_hash",
+    "flip_staged",
+    "get_upload",
+    "insert_placements",
+    "insert_quarantine",
+    "insert_upload",
+    "insert_workers",
+    "lookup_keys",
+    "lookup_placements",
+    "lookup_workers",
+    "next_received",
+    "read_errors",
+    "save_counts",
+    "set_state",
+    "staged_seq_range",
+    "unfinished_uploads",
+    "uploads_with_staged",
+]
+
+#: Message state of an upload's messages until the file is accepted; the relay reads only
+#: ``queued``, so nothing of a file is published before all of it was checked.
+STAGED = "staged"
+
+MESSAGES = BulkInsert(
+    messages,
+    (
+        "id",
+        "inbound_id",
+        "sender",
+        "type",
+        "topic",
+        "key",
+        "headers",
+        "value",
+        "state",
+        "attempts",
+        "created_at",
+        "supersedes",
+    ),
+    # Stored as given: headers come as JSON text, value as bytes (both drivers take bytes).
+    raw=("headers", "value"),
+)
+KEYS = BulkInsert(
+    upload_keys,
+    ("agency_kvk", "key_hash", "upload_id", "value_hash", "message_id", "timecard_id", "line"),
+)
+ERRORS = BulkInsert(
+    upload_errors,
+    ("upload_id", "line", "location", "column_name", "value", "code", "message_nl", "message_en"),
+)
+
+
+class StateConflict(RuntimeError):
+    """A state change the transition table does not allow (a bug, or a second processor)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierRow:
+    value_hash: str
+    message_id: str | None
+    timecard_id: str | None
+    upload_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPlacement:
+    bsn: str
+    start_date: date
+    end_date: date | None
+    state: dict[str, Any]
+
+
+_UPLOAD_COLUMNS = (
+    uploads.c.id,
+    uploads.c.sender,
+    uploads.c.agency_kvk,
+    uploads.c.channel,
+    uploads.c.format,
+    uploads.c.profile,
+    uploads.c.file_name,
+    uploads.c.content_hash,
+    uploads.c.state,
+    uploads.c.policy,
+    uploads.c.size,
+    uploads.c.received_at,
+    uploads.c.started_at,
+    uploads.c.finished_at,
+    uploads.c.error_code,
+    uploads.c.detail,
+    uploads.c.report_dir,
+    uploads.c.bytes_read,
+    uploads.c.rows_read,
+    uploads.c.rows_accepted,
+    uploads.c.rows_rejected,
+    uploads.c.rows_duplicate,
+    uploads.c.rows_quarantined,
+    uploads.c.rows_corrected,
+    uploads.c.messages,
+    uploads.c.errors,
+    inbound.c.payload_path,
+)
+
+
+def _upload(row: Any) -> Upload:
+    m = row._mapping
+    return Upload(
+        id=m["id"],
+        sender=m["sender"],
+        agency_kvk=m["agency_kvk"],
+        channel=m["channel"],
+        format=m["format"],
+        profile=m["profile"],
+        file_name=m["file_name"],
+        content_hash=m["content_hash"],
+        state=m["state"],
+        policy=m["policy"],
+        size=int(m["size"]),
+        received_at=m["received_at"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        error_code=m["error_code"],
+        detail=m["detail"],
+        report_dir=m["report_dir"],
+        payload_path=m["payload_path"] or "",
+        counts=Counts(
+            bytes_read=int(m["bytes_read"]),
+            rows_read=int(m["rows_read"]),
+            rows_accepted=int(m["rows_accepted"]),
+            rows_rejected=int(m["rows_rejected"]),
+            rows_duplicate=int(m["rows_duplicate"]),
+            rows_quarantined=int(m["rows_quarantined"]),
+            rows_corrected=int(m["rows_corrected"]),
+            messages=int(m["messages"]),
+            errors=int(m["errors"]),
+        ),
+    )
+
+
+def _select_uploads() -> Any:
+    return select(*_UPLOAD_COLUMNS).select_from(uploads.join(inbound, inbound.c.id == uploads.c.id))
+
+
+# --- the upload row --------------------------------------------------------------------------
+async def insert_upload(conn: AsyncConnection, upload: Upload) -> None:
+    """The ``uploads`` row; the ``inbound`` row with the same id must exist already."""
+    await conn.execute(
+        insert(uploads).values(
+            id=upload.id,
+            sender=upload.sender,
+            agency_kvk=upload.agency_kvk,
+            channel=upload.channel,
+            format=upload.format,
+            profile=upload.profile,
+            file_name=upload.file_name,
+            content_hash=upload.content_hash,
+            dedupe_hash=upload.content_hash,
+            state=upload.state,
+            policy=upload.policy,
+            size=upload.size,
+            received_at=upload.received_at,
+            report_dir=upload.report_dir,
+            **upload.counts.as_columns(),
+        )
+    )
+
+
+async def get_upload(conn: AsyncConnection, upload_id: str) -> Upload | None:
+    row = (await conn.execute(_select_uploads().where(uploads.c.id == upload_id))).first()
+    return None if row is None else _upload(row)
+
+
+async def find_by_hash(conn: AsyncConnection, agency_kvk: str, content_hash: str) -> Upload | None:
+    """The upload of this file by this agency that was not rejected, if any."""
+    row = (
+        await conn.execute(
+            _select_uploads().where(
+                uploads.c.agency_kvk == agency_kvk, uploads.c.dedupe_hash == content_hash
+            )
+        )
+    ).first()
+    return None if row is None else _upload(row)
+
+
+async def unfinished_uploads(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(
+        select(uploads.c.id)
+        .where(uploads.c.state.in_(("received", "validating")))
+        .order_by(uploads.c.received_at)
+    )
+    return [str(r[0]) for r in rows]
+
+
+async def next_received(conn: AsyncConnection) -> str | None:
+    """The oldest upload waiting to be processed."""
+    found = await conn.scalar(
+        select(uploads.c.id)
+        .where(uploads.c.state == "received")
+        .order_by(uploads.c.received_at)
+        .limit(1)
+    )
+    return None if found is None else str(found)
+
+
+async def uploads_with_staged(conn: AsyncConnection) -> list[str]:
+    """Accepted uploads whose messages were not all released (a stop during the release)."""
+    rows = await conn.execute(
+        select(uploads.c.id).where(
+            uploads.c.state.in_(ACCEPTED_STATES),
+            select(messages.c.seq)
+            .where(messages.c.inbound_id == uploads.c.id, messages.c.state == STAGED)
+            .exists(),
+        )
+    )
+    return [str(r[0]) for r in rows]
+
+
+async def set_state(
+    conn: AsyncConnection,
+    upload_id: str,
+    state: UploadState,
+    *,
+    at: datetime,
+    actor: str,
+    error_code: str | None = None,
+    detail: str | None = None,
+    started: bool = False,
+) -> None:
+    current = await conn.scalar(select(uploads.c.state).where(uploads.c.id == upload_id))
+    if current is None:
+        raise StateConflict(f"upload {upload_id} does not exist")
+    if state != current and state not in TRANSITIONS[str(current)]:
+        raise StateConflict(f"upload {upload_id}: {current} -> {state} is not allowed")
+    values: dict[str, Any] = {"state": state, "error_code": error_code, "detail": detail}
+    if started:
+        values["started_at"] = at
+    if state in ("accepted", "partially_accepted", "rejected"):
+        values["finished_at"] = at
+    if state == "rejected":
+        values["dedupe_hash"] = None
+    if state == "received":
+        values |= {"started_at": None, **Counts().as_columns()}
+    await conn.execute(update(uploads).where(uploads.c.id == upload_id).values(**values))
+    inbound_values: dict[str, Any] = {"state": state, "error_code": error_code}
+    if state == "rejected":
+        inbound_values["dedupe_hash"] = None
+    await conn.execute(update(inbound).where(inbound.c.id == upload_id).values(**inbound_values))
+    # message_events.state holds 16 characters: a partial acceptance is noted by its code.
+    partial = state == "partially_accepted"
+    await conn.execute(
+        insert(message_events).values(
+            inbound_id=upload_id,
+            at=at,
+            state="accepted" if partial else state,
+            actor=actor,
+            code=state if partial else error_code,
+            detail=detail,
+        )
+    )
+
+
+async def save_counts(conn: AsyncConnection, upload_id: str, counts: Counts) -> None:
+    await conn.execute(
+        update(uploads).where(uploads.c.id == upload_id).values(**counts.as_columns())
+    )
+
+
+async def count_published(conn: AsyncConnection, upload_id: str) -> int:
+    return int(
+        await conn.scalar(
+            select(func.count())
+            .select_from(messages)
+            .where(messages.c.inbound_id == upload_id, messages.c.state == "published")
+        )
+        or 0
+    )
+
+
+# --- errors ----------------------------------------------------------------------------------
+async def read_errors(
+    conn: AsyncConnection, upload_id: str, *, after: int, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    rows = await conn.execute(
+        select(
+            upload_errors.c.seq,
+            upload_errors.c.line,
+            upload_errors.c.location,
+            upload_errors.c.column_name,
+            upload_errors.c.value,
+            upload_errors.c.code,
+            upload_errors.c.message_nl,
+            upload_errors.c.message_en,
+        )
+        .where(upload_errors.c.upload_id == upload_id, upload_errors.c.seq > after)
+        .order_by(upload_errors.c.seq)
+        .limit(limit)
+    )
+    return [
+        (
+            int(r.seq),
+            {
+                "line": r.line,
+                "location": r.location,
+                "column": r.column_name,
+                "value": r.value,
+                "code": r.code,
+                "message_nl": r.message_nl,
+                "message_en": r.message_en,
+            },
+        )
+        for r in rows
+    ]
+
+
+# --- what the agency delivered before --------------------------------------------------------
+def _visible(upload_id_column: Any, me: str) -> Any:
+    """Rows of accepted uploads, and of the upload being processed."""
+    accepted = select(uploads.c.id).where(uploads.c.state.in_(ACCEPTED_STATES))
+    return or_(upload_id_column == me, upload_id_column.in_(accepted))
+
+
+async def lookup_keys(
+    conn: AsyncConnection, agency_kvk: str, key_hashes: Iterable[str], me: str
+) -> dict[str, EarlierRow]:
+    wanted = sorted(set(key_hashes))
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(
+            upload_keys.c.key_hash,
+            upload_keys.c.value_hash,
+            upload_keys.c.message_id,
+            upload_keys.c.timecard_id,
+            upload_keys.c.upload_id,
+        )
+        .where(
+            upload_keys.c.agency_kvk == agency_kvk,
+            upload_keys.c.key_hash.in_(wanted),
+            _visible(upload_keys.c.upload_id, me),
+        )
+        .order_by(upload_keys.c.seq)
+    )
+    return {
+        r.key_hash: EarlierRow(r.value_hash, r.message_id, r.timecard_id, r.upload_id) for r in rows
+    }
+
+
+async def lookup_placements(
+    conn: AsyncConnection, agency_kvk: str, assignment_ids: Iterable[str], me: str
+) -> dict[str, KnownPlacement]:
+    wanted = sorted(set(assignment_ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(
+            upload_placements.c.assignment_id,
+            upload_placements.c.bsn,
+            upload_placements.c.start_date,
+            upload_placements.c.end_date,
+            upload_placements.c.state,
+        )
+        .where(
+            upload_placements.c.agency_kvk == agency_kvk,
+            upload_placements.c.assignment_id.in_(wanted),
+            _visible(upload_placements.c.upload_id, me),
+        )
+        .order_by(upload_placements.c.seq)
+    )
+    return {
+        r.assignment_id: KnownPlacement(r.bsn, r.start_date, r.end_date, dict(r.state))
+        for r in rows
+    }
+
+
+async def lookup_workers(
+    conn: AsyncConnection, agency_kvk: str, worker_ids: Iterable[str], me: str
+) -> dict[str, str]:
+    wanted = sorted(set(worker_ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(upload_workers.c.worker_id, upload_workers.c.bsn)
+        .where(
+            upload_workers.c.agency_kvk == agency_kvk,
+            upload_workers.c.worker_id.in_(wanted),
+            _visible(upload_workers.c.upload_id, me),
+        )
+        .order_by(upload_workers.c.seq)
+    )
+    return {r.worker_id: r.bsn for r in rows}
+
+
+async def insert_placements(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(upload_placements), list(rows))
+
+
+async def insert_workers(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(upload_workers), list(rows))
+
+
+async def insert_quarantine(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(upload_quarantine), list(rows))
+
+
+# --- staged messages and clean-up ------------------------------------------------------------
+async def staged_seq_range(conn: AsyncConnection, upload_id: str) -> tuple[int, int] | None:
+    row = (
+        await conn.execute(
+            select(func.min(messages.c.seq), func.max(messages.c.seq)).where(
+                messages.c.inbound_id == upload_id, messages.c.state == STAGED
+            )
+        )
+    ).one()
+    if row[0] is None:
+        return None
+    return int(row[0]), int(row[1])
+
+
+async def flip_staged(conn: AsyncConnection, upload_id: str, low: int, high: int) -> int:
+    """Staged messages of the upload with ``low <= seq <= high`` become ``queued``."""
+    result = await conn.execute(
+        update(messages)
+        .where(
+            messages.c.inbound_id == upload_id,
+            messages.c.state == STAGED,
+            messages.c.seq.between(low, high),
+        )
+        .values(state="queued")
+    )
+    return int(result.rowcount or 0)
+
+
+async def discard_work(
+    conn: AsyncConnection, upload_id: str, *, keep_errors: bool, batch: int = 50_000
+) -> int:
+    """Removes what processing an upload left behind (staged messages, keys, placements,
+    workers, quarantine; errors unless kept), in batches; returns how many rows went. Called
+    once per batch until it returns 0, each call its own transaction."""
+    removed = 0
+    staged = select(messages.c.seq).where(
+        messages.c.inbound_id == upload_id, messages.c.state == STAGED
+    )
+    result = await conn.execute(
+        delete(messages).where(messages.c.seq.in_(staged.limit(batch).scalar_subquery()))
+    )
+    removed += int(result.rowcount or 0)
+    tables = [upload_keys, upload_placements, upload_workers, upload_quarantine]
+    if not keep_errors:
+        tables.append(upload_errors)
+    for table in tables:
+        chosen = select(table.c.seq).where(table.c.upload_id == upload_id).limit(batch)
+        result = await conn.execute(
+            delete(table).where(and_(table.c.seq.in_(chosen.scalar_subquery())))
+        )
+        removed += int(result.rowcount or 0)
+    return removed

@@ -1,0 +1,95 @@
+"""Builds the upload channel from the settings: profiles (validated now, so a broken one stops
+start-up), official SETU schemas when configured, processor, service and inbox watcher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from adapters.payroll_csv import SHIPPED_PROFILES, ProfileError, load_profiles
+from adapters.setu import OfficialSchemas
+from gateway.auth import ClientRegistry
+from gateway.events import EventFactory
+from gateway.settings import Settings
+from gateway.store import Store
+from gateway.uploads.errors import UploadSetupError
+from gateway.uploads.inbox import InboxWatcher
+from gateway.uploads.metrics import UploadMetrics
+from gateway.uploads.processor import UploadProcessor
+from gateway.uploads.service import UploadService
+
+__all__ = ["UploadChannel", "build_upload_channel"]
+
+
+@dataclass
+class UploadChannel:
+    service: UploadService
+    processor: UploadProcessor
+    inbox: InboxWatcher | None
+
+    async def start(self) -> None:
+        self.processor.start()
+        if self.inbox is not None:
+            self.inbox.start()
+
+    async def stop(self) -> None:
+        if self.inbox is not None:
+            await self.inbox.stop()
+        await self.processor.stop()
+
+
+def build_upload_channel(
+    settings: Settings,
+    *,
+    store: Store,
+    events: EventFactory,
+    registry: CollectorRegistry,
+    clients: ClientRegistry,
+    on_queued: Callable[[], None],
+) -> UploadChannel:
+    """Raises :class:`UploadSetupError` naming every broken profile or setting."""
+    try:
+        profiles = load_profiles([settings.upload_profiles_dir or SHIPPED_PROFILES])
+    except ProfileError as exc:
+        raise UploadSetupError(str(exc)) from None
+    schemas = None
+    if settings.setu_schema_dir is not None:
+        if not settings.setu_schema_dir.is_dir():
+            raise UploadSetupError(
+                f"FLEXGW_SETU_SCHEMA_DIR {settings.setu_schema_dir} is not a directory"
+            )
+        schemas = OfficialSchemas(settings.setu_schema_dir)
+    metrics = UploadMetrics(registry)
+    processor = UploadProcessor(
+        store=store,
+        events=events,
+        data_dir=settings.data_dir,
+        profiles=profiles,
+        setu_schemas=schemas,
+        metrics=metrics,
+        chunk_rows=settings.upload_chunk_rows,
+        max_errors=settings.upload_max_errors,
+        on_queued=on_queued,
+    )
+    service = UploadService(
+        store=store,
+        data_dir=settings.data_dir,
+        profiles=profiles,
+        processor=processor,
+        metrics=metrics,
+        max_bytes=settings.upload_max_bytes,
+        setu_max_bytes=settings.setu_max_bytes,
+    )
+    inbox = (
+        InboxWatcher(
+            root=settings.resolved_inbox_dir,
+            clients=clients,
+            service=service,
+            poll_seconds=settings.inbox_poll_seconds,
+        )
+        if settings.inbox_enabled
+        else None
+    )
+    return UploadChannel(service=service, processor=processor, inbox=inbox)
