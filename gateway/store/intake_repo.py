@@ -11,8 +11,8 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
-from gateway.store.bulk import db_time, executemany
-from gateway.store.tables import inbound, message_events
+from gateway.store.bulk import BulkInsert
+from gateway.store.tables import inbound, message_events, messages
 
 __all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
 
@@ -128,6 +128,27 @@ async def insert_messages(
     await insert_messages_many(conn, [(inbound_id, sender, at, records)], state=state)
 
 
+_MESSAGES = BulkInsert(
+    messages,
+    (
+        "id",
+        "inbound_id",
+        "sender",
+        "type",
+        "topic",
+        "key",
+        "source",
+        "event_time",
+        "value",
+        "state",
+        "attempts",
+        "created_at",
+        "supersedes",
+    ),
+    raw=("value",),
+)
+
+
 async def insert_messages_many(
     conn: AsyncConnection,
     payloads: Sequence[tuple[str, str, datetime, Sequence[OutboxRecord]]],
@@ -136,28 +157,25 @@ async def insert_messages_many(
 ) -> None:
     """The canonical messages of several payloads (inbound id, sender, time, records), in one
     driver-level executemany: this is the hottest statement of the intake."""
-    rows = [
-        (
-            r.id,
-            inbound_id,
-            sender,
-            r.type,
-            r.topic,
-            r.key,
-            r.source,
-            r.event_time,
-            r.value,
-            state,
-            db_time(conn, at),
-            r.supersedes,
-        )
-        for inbound_id, sender, at, records in payloads
-        for r in records
-    ]
-    await executemany(
+    await _MESSAGES.insert(
         conn,
-        "INSERT INTO messages (id, inbound_id, sender, type, topic, key, source, event_time, "
-        "value, state, attempts, created_at, supersedes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        rows,
+        [
+            (
+                r.id,
+                inbound_id,
+                sender,
+                r.type,
+                r.topic,
+                r.key,
+                r.source,
+                r.event_time,
+                r.value,
+                state,
+                0,
+                at,
+                r.supersedes,
+            )
+            for inbound_id, sender, at, records in payloads
+            for r in records
+        ],
     )

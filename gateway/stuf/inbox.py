@@ -1,4 +1,5 @@
-"""Watched inbox directories: ``<data_dir>/inbox/<client id>/`` per municipality client.
+"""Watched inbox directories: ``<inbox root>/<client id>/`` per municipality client (the
+root, ``FLEXGW_INBOX_DIR``, is shared with the agencies' upload inbox).
 
 A municipality (or the file transfer acting for it) drops a batch file there. Write it under
 another name first (``*.part``, ``*.tmp``) and rename it to ``*.xml`` when complete; a file is
@@ -30,7 +31,7 @@ class InboxWatcher:
     def __init__(self, ctx: GatewayContext, batches: BatchService) -> None:
         self._ctx = ctx
         self._batches = batches
-        self.root = ctx.settings.data_dir / "inbox"
+        self.root = ctx.settings.resolved_inbox_dir
         self._seen: dict[Path, tuple[int, int]] = {}
         self._task: asyncio.Task[None] | None = None
 

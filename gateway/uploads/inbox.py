@@ -82,7 +82,8 @@ class InboxWatcher:
         for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
             client = self._clients.get(directory.name)
             if client is None or client.role != "agency":
-                if directory.name not in self._warned:
+                # Municipalities' directories belong to the StUF batch inbox (same root).
+                if client is None and directory.name not in self._warned:
                     self._warned.add(directory.name)
                     log.warning("inbox_directory_ignored", directory=directory.name)
                 continue

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.store.bulk import BulkInsert
 from gateway.store.tables import (
     inbound,
     message_events,
@@ -22,7 +23,6 @@ from gateway.store.tables import (
     upload_workers,
     uploads,
 )
-from gateway.uploads.bulk import BulkInsert
 from gateway.uploads.model import (
     ACCEPTED_STATES,
     TRANSITIONS,
@@ -72,15 +72,16 @@ MESSAGES = BulkInsert(
         "type",
         "topic",
         "key",
-        "headers",
+        "source",
+        "event_time",
         "value",
         "state",
         "attempts",
         "created_at",
         "supersedes",
     ),
-    # Stored as given: headers come as JSON text, value as bytes (both drivers take bytes).
-    raw=("headers", "value"),
+    # Stored as given: the value is bytes (both drivers take bytes).
+    raw=("value",),
 )
 KEYS = BulkInsert(
     upload_keys,

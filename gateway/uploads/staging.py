@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import orjson
 import structlog
 
 from adapters.base import Draft, Issue
@@ -290,7 +289,8 @@ class Stager:
             record.type,
             record.topic,
             record.key,
-            orjson.dumps(record.headers).decode("utf-8"),
+            record.source,
+            record.event_time,
             record.value,
             repo.STAGED,
             0,
