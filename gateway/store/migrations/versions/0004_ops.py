@@ -20,13 +20,29 @@ Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # Partial indexes: only messages off the expected path (see tables.py for why each has a
+    # single state = '...' predicate).
+    failed = sa.text("state = 'failed'")
+    for name, columns in (
+        ("ix_messages_failed_error_code_seq", ["error_code", "seq"]),
+        ("ix_messages_failed_type_seq", ["type", "seq"]),
+        ("ix_messages_failed_sender_seq", ["sender", "seq"]),
+        ("ix_messages_failed_created_at", ["created_at"]),
+        ("ix_messages_failed_seq", ["seq"]),
+    ):
+        op.create_index(name, "messages", columns, sqlite_where=failed, postgresql_where=failed)
+    for state in ("held", "replayed"):
+        where = sa.text(f"state = '{state}'")
+        op.create_index(
+            f"ix_messages_{state}_seq", "messages", ["seq"], sqlite_where=where, postgresql_where=where
+        )
     op.create_index(
-        "ix_messages_state_error_code_seq", "messages", ["state", "error_code", "seq"]
+        "ix_messages_supersedes",
+        "messages",
+        ["supersedes"],
+        sqlite_where=sa.text("supersedes IS NOT NULL"),
+        postgresql_where=sa.text("supersedes IS NOT NULL"),
     )
-    op.create_index("ix_messages_state_type_seq", "messages", ["state", "type", "seq"])
-    op.create_index("ix_messages_state_sender_seq", "messages", ["state", "sender", "seq"])
-    op.create_index("ix_messages_state_created_at", "messages", ["state", "created_at"])
-    op.create_index("ix_messages_supersedes", "messages", ["supersedes"])
     op.create_index("ix_inbound_state_received_at", "inbound", ["state", "received_at"])
 
     op.create_table(
@@ -132,7 +148,13 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_index("ix_inbound_state_received_at", "inbound")
     op.drop_index("ix_messages_supersedes", "messages")
-    op.drop_index("ix_messages_state_created_at", "messages")
-    op.drop_index("ix_messages_state_sender_seq", "messages")
-    op.drop_index("ix_messages_state_type_seq", "messages")
-    op.drop_index("ix_messages_state_error_code_seq", "messages")
+    for name in (
+        "ix_messages_replayed_seq",
+        "ix_messages_held_seq",
+        "ix_messages_failed_seq",
+        "ix_messages_failed_created_at",
+        "ix_messages_failed_sender_seq",
+        "ix_messages_failed_type_seq",
+        "ix_messages_failed_error_code_seq",
+    ):
+        op.drop_index(name, "messages")
