@@ -100,4 +100,6 @@ def _one(item: Any, prefix: list[Any], issues: list[Issue]) -> Draft | None:
         return None
     if len(issues) > found:
         return None
-    return Draft(event=event, data=data, occurred_at=occurred_at, origin=json_pointer(prefix))
+    # Prefix is [] or [index]: the pointer without json_pointer's escaping (a hot path).
+    origin = f"#/{prefix[0]}" if prefix else "#"
+    return Draft(event=event, data=data, occurred_at=occurred_at, origin=origin)

@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
-from gateway.store.bulk import BulkInsert
+from gateway.store.bulk import BulkInsert, db_time
 from gateway.store.tables import inbound, message_events, messages
 
 __all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
@@ -145,7 +145,8 @@ _MESSAGES = BulkInsert(
         "created_at",
         "supersedes",
     ),
-    raw=("value",),
+    # created_at comes already in the stored form (db_time), converted once per payload.
+    raw=("value", "created_at"),
 )
 
 
@@ -172,10 +173,12 @@ async def insert_messages_many(
                 r.value,
                 state,
                 0,
-                at,
+                created,
                 r.supersedes,
             )
-            for inbound_id, sender, at, records in payloads
+            for inbound_id, sender, created, records in (
+                (i, s, db_time(conn, at), rs) for i, s, at, rs in payloads
+            )
             for r in records
         ],
     )
