@@ -23,7 +23,7 @@ from types import MappingProxyType
 from adapters.base import Draft
 from schemas.registry import BY_SHORT_TYPE, data_model, dataschema_uri, full_type
 
-__all__ = ["EventFactory", "OutboxRecord", "format_time", "kafka_headers"]
+__all__ = ["EventFactory", "OutboxRecord", "PayloadEvents", "format_time", "kafka_headers"]
 
 # Fixed namespace: ids must come out the same for the same input on every machine, forever.
 _ID_NAMESPACE = uuid.UUID("6f1d3f7e-5b0a-4c1e-9a43-2f3c6b1f7e01")
@@ -101,8 +101,8 @@ class EventFactory:
         if len(person_key_secret) < 16:
             raise ValueError("the person-key secret must be at least 16 bytes")
         self._secret = person_key_secret
-        self._source_prefix = source_prefix
-        self._topic_for = topic_for
+        self.source_prefix = source_prefix
+        self.topic_for = topic_for
         # The same persons recur in every batch; the HMAC is the costliest step per message.
         self._keys: dict[str, str] = {}
 
@@ -119,6 +119,14 @@ class EventFactory:
         """Deterministic per input: a re-sent payload yields the same CloudEvent ids."""
         return str(uuid.uuid5(_ID_NAMESPACE, f"{sender}\x1f{content_hash}\x1f{index}"))
 
+    def for_payload(
+        self, *, sender: str, content_hash: str, received_at: datetime
+    ) -> PayloadEvents:
+        """The builder of one payload's records, for payloads read a record at a time."""
+        return PayloadEvents(
+            self, sender=sender, content_hash=content_hash, received_at=received_at
+        )
+
     def build(
         self,
         drafts: Sequence[Draft],
@@ -129,33 +137,49 @@ class EventFactory:
         first_index: int = 0,
         supersedes: Sequence[str | None] = (),
     ) -> list[OutboxRecord]:
-        source = self._source_prefix + sender
-        received = format_time(received_at)
-        # uuid5 by hand: the namespace digest is shared by every id of this payload.
-        prefix = hashlib.sha1(_ID_NAMESPACE.bytes, usedforsecurity=False)
-        prefix.update(f"{sender}\x1f{content_hash}\x1f".encode())
-        topics: dict[str, str] = {}
-        records = []
-        for offset, draft in enumerate(drafts):
-            if not isinstance(draft.data, data_model(draft.event)):
-                raise TypeError(f"{draft.event.__name__} draft carries {type(draft.data).__name__}")
-            digest = prefix.copy()
-            digest.update(str(first_index + offset).encode())
-            message_id = _uuid5_text(digest.digest())
-            short = draft.event.short_type
-            topic = topics.get(short)
-            if topic is None:
-                topic = topics[short] = self._topic_for(short)
-            records.append(
-                OutboxRecord(
-                    id=message_id,
-                    type=short,
-                    topic=topic,
-                    key=self.person_key(draft.data.bsn),  # type: ignore[attr-defined]
-                    source=source,
-                    event_time=format_time(draft.occurred_at) if draft.occurred_at else received,
-                    value=draft.data.model_dump_json(exclude_none=True).encode("utf-8"),
-                    supersedes=supersedes[offset] if offset < len(supersedes) else None,
-                )
+        payload = self.for_payload(
+            sender=sender, content_hash=content_hash, received_at=received_at
+        )
+        return [
+            payload.record(
+                draft,
+                first_index + offset,
+                supersedes[offset] if offset < len(supersedes) else None,
             )
-        return records
+            for offset, draft in enumerate(drafts)
+        ]
+
+
+class PayloadEvents:
+    """Everything shared by the records of one payload, worked out once."""
+
+    def __init__(
+        self, factory: EventFactory, *, sender: str, content_hash: str, received_at: datetime
+    ) -> None:
+        self._factory = factory
+        self._source = factory.source_prefix + sender
+        self._received = format_time(received_at)
+        # uuid5 by hand: the namespace digest is shared by every id of this payload.
+        self._prefix = hashlib.sha1(_ID_NAMESPACE.bytes, usedforsecurity=False)
+        self._prefix.update(f"{sender}\x1f{content_hash}\x1f".encode())
+        self._topics: dict[str, str] = {}
+
+    def record(self, draft: Draft, index: int, supersedes: str | None = None) -> OutboxRecord:
+        if not isinstance(draft.data, data_model(draft.event)):
+            raise TypeError(f"{draft.event.__name__} draft carries {type(draft.data).__name__}")
+        digest = self._prefix.copy()
+        digest.update(str(index).encode())
+        short = draft.event.short_type
+        topic = self._topics.get(short)
+        if topic is None:
+            topic = self._topics[short] = self._factory.topic_for(short)
+        return OutboxRecord(
+            id=_uuid5_text(digest.digest()),
+            type=short,
+            topic=topic,
+            key=self._factory.person_key(draft.data.bsn),  # type: ignore[attr-defined]
+            source=self._source,
+            event_time=format_time(draft.occurred_at) if draft.occurred_at else self._received,
+            value=draft.data.model_dump_json(exclude_none=True).encode("utf-8"),
+            supersedes=supersedes,
+        )

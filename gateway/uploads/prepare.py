@@ -54,6 +54,9 @@ class Preparer:
     def __init__(self, events: EventFactory, upload: UploadRef) -> None:
         self._events = events
         self._upload = upload
+        self._payload = events.for_payload(
+            sender=upload.sender, content_hash=upload.content_hash, received_at=upload.received_at
+        )
 
     def key_hash(self, key: tuple[str, ...]) -> str:
         """The business key, hashed; the BSN (second part) enters as its person key."""
@@ -61,15 +64,7 @@ class Preparer:
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
     def record(self, draft: Draft, index: int, supersedes: str | None = None) -> OutboxRecord:
-        [built] = self._events.build(
-            [draft],
-            sender=self._upload.sender,
-            content_hash=self._upload.content_hash,
-            received_at=self._upload.received_at,
-            first_index=index,
-            supersedes=[supersedes] if supersedes else (),
-        )
-        return built
+        return self._payload.record(draft, index, supersedes)
 
     def prepare(
         self,

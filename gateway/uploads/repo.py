@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.store.bulk import BulkInsert
+from gateway.store.bulk import BulkInsert, one_of
 from gateway.store.tables import (
     inbound,
     message_events,
@@ -377,7 +377,7 @@ async def lookup_keys(
         )
         .where(
             upload_keys.c.agency_kvk == agency_kvk,
-            upload_keys.c.key_hash.in_(wanted),
+            one_of(conn, upload_keys.c.key_hash, wanted),
             _visible(upload_keys.c.upload_id, me),
         )
         .order_by(upload_keys.c.seq)
@@ -403,7 +403,7 @@ async def lookup_placements(
         )
         .where(
             upload_placements.c.agency_kvk == agency_kvk,
-            upload_placements.c.assignment_id.in_(wanted),
+            one_of(conn, upload_placements.c.assignment_id, wanted),
             _visible(upload_placements.c.upload_id, me),
         )
         .order_by(upload_placements.c.seq)
@@ -424,7 +424,7 @@ async def lookup_workers(
         select(upload_workers.c.worker_id, upload_workers.c.bsn)
         .where(
             upload_workers.c.agency_kvk == agency_kvk,
-            upload_workers.c.worker_id.in_(wanted),
+            one_of(conn, upload_workers.c.worker_id, wanted),
             _visible(upload_workers.c.upload_id, me),
         )
         .order_by(upload_workers.c.seq)
