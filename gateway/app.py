@@ -10,10 +10,11 @@ from fastapi import FastAPI
 
 from adapters.base import Adapter
 from adapters.registry import load_adapters
-from gateway.api import health, messages, uploads
+from gateway.api import health, messages
 from gateway.api.middleware import CorrelationMiddleware
 from gateway.api.problems import install_problem_handlers
 from gateway.auth import ClientRegistry
+from gateway.channels import Channel, load_channels
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
 from gateway.intake import Intake
@@ -23,8 +24,6 @@ from gateway.ops.wiring import install_ops
 from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
-from gateway.stuf.service import stuf_router
-from gateway.uploads import build_upload_channel
 
 __all__ = ["build_context", "create_app"]
 
@@ -36,6 +35,7 @@ def build_context(
     adapters: Mapping[str, Adapter] | None = None,
     make_producer: Callable[[], AIOKafkaProducer] | None = None,
     with_relay: bool | None = None,
+    channels: Callable[[GatewayContext], Mapping[str, Channel]] | None = None,
 ) -> GatewayContext:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url)
@@ -63,15 +63,7 @@ def build_context(
         on_queued=relay.wake if relay is not None else (lambda: None),
     )
     registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
-    upload_channel = build_upload_channel(
-        settings,
-        store=store,
-        events=events,
-        registry=metrics.registry,
-        clients=registry,
-        on_queued=relay.wake if relay is not None else (lambda: None),
-    )
-    return GatewayContext(
+    ctx = GatewayContext(
         settings=settings,
         store=store,
         clients=registry,
@@ -80,8 +72,9 @@ def build_context(
         events=events,
         intake=intake,
         relay=relay,
-        uploads=upload_channel,
     )
+    ctx.channels = load_channels(ctx) if channels is None else channels(ctx)
+    return ctx
 
 
 def create_app(settings: Settings, *, context: GatewayContext | None = None) -> FastAPI:
@@ -93,15 +86,15 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
             await upgrade(ctx.store)
         if ctx.relay is not None:
             ctx.relay.start()
-        if ctx.uploads is not None:
-            await ctx.uploads.start()
+        for channel in ctx.channels.values():
+            await channel.start()
         ops.start()
         try:
             yield
         finally:
             await ops.stop()
-            if ctx.uploads is not None:
-                await ctx.uploads.stop()
+            for channel in reversed(list(ctx.channels.values())):
+                await channel.stop()
             if ctx.relay is not None:
                 await ctx.relay.stop()
             await ctx.intake.close()
@@ -116,9 +109,9 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
     app.state.ctx = ctx
     install_problem_handlers(app)
     app.include_router(messages.router)
-    app.include_router(uploads.router)
     app.include_router(health.router)
-    app.include_router(stuf_router(ctx))
+    for channel in ctx.channels.values():
+        channel.install(app)
     ops = install_ops(app, ctx)
     app.add_middleware(CorrelationMiddleware, metrics=ctx.metrics)
     return app

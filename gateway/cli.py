@@ -77,14 +77,14 @@ def _serve(settings: Settings) -> None:
 
     from gateway.app import create_app
     from gateway.auth import ClientsFileError
+    from gateway.channels import ChannelSetupError
     from gateway.log import configure_logging
-    from gateway.uploads.errors import UploadSetupError
 
     configure_logging(settings.log_level, settings.log_format)
     _tune_gc()
     try:
         application = create_app(settings)
-    except (ClientsFileError, UploadSetupError) as exc:
+    except (ClientsFileError, ChannelSetupError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None
     uvicorn.run(

@@ -8,13 +8,13 @@ from typing import Any
 
 from adapters.base import Adapter
 from gateway.auth import ClientRegistry
+from gateway.channels import Channel
 from gateway.events import EventFactory
 from gateway.intake import Intake
 from gateway.metrics import Metrics
 from gateway.relay import Relay
 from gateway.settings import Settings
 from gateway.store import Store
-from gateway.uploads.wiring import UploadChannel
 
 __all__ = ["GatewayContext"]
 
@@ -29,8 +29,8 @@ class GatewayContext:
     events: EventFactory
     intake: Intake
     relay: Relay | None
-    #: Payroll CSV and SETU uploads (issue 4); None where the channel is not wired.
-    uploads: UploadChannel | None = None
+    #: Format-specific channels (StUF, uploads, ...) by name, loaded from entry points.
+    channels: Mapping[str, Channel] = field(default_factory=dict)
     #: Extra /readyz checks channels register (name -> check); informational unless a check
     #: returns ``{"ok": False, ...}``.
     readiness: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)

@@ -1,14 +1,11 @@
 """Wires the StUF channels into the app: one :class:`StufService` per app (no globals), its
-routes, and a lifespan that starts and stops the batch worker, the inbox watcher and the pull
-clients."""
+routes, and start/stop of the batch worker, the inbox watcher and the pull clients."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from adapters.stuf.translate import StufAdapter
 from adapters.stuf.xmlsafe import XmlLimits
@@ -21,7 +18,7 @@ from gateway.stuf.pipeline import StufPipeline
 from gateway.stuf.pull import Puller
 from gateway.stuf.soap_api import soap_routes
 
-__all__ = ["StufService", "stuf_router"]
+__all__ = ["StufChannel", "StufService", "channel"]
 
 
 class StufService:
@@ -77,20 +74,26 @@ class StufService:
         }
 
 
-def stuf_router(ctx: GatewayContext) -> APIRouter:
-    service = StufService(ctx)
+class StufChannel:
+    """The StUF channel as the app loads it (entry point ``flexgw.channels: stuf``)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.stuf = service  # for operators' tools and tests; requests use the closure
-        await service.start()
-        try:
-            yield
-        finally:
-            await service.stop()
+    name = "stuf"
 
-    ctx.readiness["stuf_pull"] = service.readiness
-    router = APIRouter(lifespan=lifespan)
-    router.include_router(soap_routes(service))
-    router.include_router(batch_routes(service))
-    return router
+    def __init__(self, ctx: GatewayContext) -> None:
+        self.service = StufService(ctx)
+        ctx.readiness["stuf_pull"] = self.service.readiness
+
+    def install(self, app: FastAPI) -> None:
+        app.state.stuf = self.service  # for operators' tools and tests
+        app.include_router(soap_routes(self.service))
+        app.include_router(batch_routes(self.service))
+
+    async def start(self) -> None:
+        await self.service.start()
+
+    async def stop(self) -> None:
+        await self.service.stop()
+
+
+def channel(ctx: GatewayContext) -> StufChannel:
+    return StufChannel(ctx)

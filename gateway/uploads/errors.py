@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.channels import ChannelSetupError
 from gateway.errors import GatewayError
 
 __all__ = ["NoProfile", "UploadSetupError"]
@@ -13,5 +14,5 @@ class NoProfile(GatewayError):
     title = "No CSV profile for this agency"
 
 
-class UploadSetupError(ValueError):
+class UploadSetupError(ChannelSetupError):
     """The upload channel cannot start: a broken profile, a missing schema directory."""

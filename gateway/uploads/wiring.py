@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from adapters.payroll_csv import SHIPPED_PROFILES, ProfileError, load_profiles
 from adapters.setu import OfficialSchemas
 from gateway.auth import ClientRegistry
+from gateway.context import GatewayContext
 from gateway.events import EventFactory
 from gateway.settings import Settings
 from gateway.store import Store
@@ -20,14 +22,22 @@ from gateway.uploads.metrics import UploadMetrics
 from gateway.uploads.processor import UploadProcessor
 from gateway.uploads.service import UploadService
 
-__all__ = ["UploadChannel", "build_upload_channel"]
+__all__ = ["UploadChannel", "build_upload_channel", "channel"]
 
 
 @dataclass
 class UploadChannel:
+    """The upload channel as the app loads it (entry point ``flexgw.channels: uploads``)."""
+
     service: UploadService
     processor: UploadProcessor
     inbox: InboxWatcher | None
+    name: str = "uploads"
+
+    def install(self, app: FastAPI) -> None:
+        from gateway.uploads.api import router
+
+        app.include_router(router)
 
     async def start(self) -> None:
         self.processor.start()
@@ -93,3 +103,15 @@ def build_upload_channel(
         else None
     )
     return UploadChannel(service=service, processor=processor, inbox=inbox)
+
+
+def channel(ctx: GatewayContext) -> UploadChannel:
+    relay = ctx.relay
+    return build_upload_channel(
+        ctx.settings,
+        store=ctx.store,
+        events=ctx.events,
+        registry=ctx.metrics.registry,
+        clients=ctx.clients,
+        on_queued=relay.wake if relay is not None else (lambda: None),
+    )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
 from gateway.store.tables import messages
+from gateway.uploads.wiring import UploadChannel
 from tests.uploads.conftest import SAMPLES
 from tests.uploads.generated import payroll_file
 
@@ -24,8 +26,7 @@ async def test_an_upload_received_but_not_processed_is_processed_after_a_restart
 ) -> None:
     data = tmp_path / "data"
     async with make_upload_gateway(data_dir=data) as gw:
-        assert gw.ctx.uploads is not None
-        await gw.ctx.uploads.processor.stop()  # the process dies right after the 202
+        await uploads_of(gw).processor.stop()  # the process dies right after the 202
         response = await gw.upload((SAMPLES / "flexwerk-uitzend.csv").read_bytes())
         upload_id = response.json()["upload_id"]
         before = (await gw.get(f"/v1/uploads/{upload_id}")).json()
@@ -81,8 +82,7 @@ async def test_one_process_at_a_time_processes_uploads_and_another_takes_over(
         make_upload_gateway(data_dir=data) as first,
         make_upload_gateway(data_dir=data) as second,
     ):
-        assert first.ctx.uploads is not None and second.ctx.uploads is not None
-        one, two = first.ctx.uploads.processor, second.ctx.uploads.processor
+        one, two = uploads_of(first).processor, uploads_of(second).processor
         # Received by the process without the lease, processed by the one that has it.
         by_second = await second.upload_settled(sample)
         holders = [one.holds_lease, two.holds_lease]
@@ -97,3 +97,9 @@ async def test_one_process_at_a_time_processes_uploads_and_another_takes_over(
     assert holders == [True, False]
     assert taken_over["status"] == "accepted"
     assert after == [False, True]
+
+
+def uploads_of(gw: Any) -> UploadChannel:
+    channel = gw.ctx.channels["uploads"]
+    assert isinstance(channel, UploadChannel)
+    return channel

@@ -27,9 +27,12 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _service(ctx: GatewayContext) -> UploadService:
-    if ctx.uploads is None:
+    from gateway.uploads.wiring import UploadChannel
+
+    channel = ctx.channels.get("uploads")
+    if not isinstance(channel, UploadChannel):
         raise ServiceUnavailable("the upload channel is not running in this process")
-    return ctx.uploads.service
+    return channel.service
 
 
 @router.post(
