@@ -28,7 +28,7 @@ TYPES = [
     "placement.started",
     "hours.reported",
     "candidate.enrolled",
-    "benefit.changed",
+    "benefit.status-changed",
     "payroll.reported",
 ]
 ERROR_CODES = [
@@ -172,12 +172,8 @@ async def seed(
                     "type": type_,
                     "topic": topic,
                     "key": keys[i % persons],
-                    "headers": [
-                        ["ce_specversion", "1.0"],
-                        ["ce_id", message_id],
-                        ["ce_type", f"nl.flextensie.{type_}.v1"],
-                        ["content-type", "application/json"],
-                    ],
+                    "source": f"urn:flextensie:gateway:{sender}",
+                    "event_time": "2026-11-01T09:00:00.000Z",
                     "value": value,
                     "state": state,
                     "attempts": 1,

@@ -48,3 +48,10 @@ def standards_dir() -> Path:
 
 def stuf_dir() -> Path:
     return standards_dir() / "stuf"
+
+
+def setu_dir() -> Path:
+    found = standards_dir() / "setu"
+    if not (found / "setu" / "examples").is_dir():
+        pytest.fail(f"the official SETU standards are not at {found}", pytrace=False)
+    return found

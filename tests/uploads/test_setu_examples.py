@@ -16,10 +16,10 @@ import yaml
 
 from adapters.setu import OfficialSchemas, read_document, to_outcome
 from adapters.setu.model import TimecardDoc
-from tests.uploads.standards import STANDARDS_DIR, setu_dir
+from tests.standards import setu_dir, standards_dir
 
 EXPECTED = Path(__file__).parent / "expected" / "setu"
-EXAMPLES = STANDARDS_DIR / "setu" / "setu" / "examples"
+EXAMPLES = standards_dir() / "setu" / "setu" / "examples"
 #: Every v1.4 and v2.0 example in the official Timecard and Assignment folders.
 NAMES = sorted(
     f"{folder}/{path.name}"

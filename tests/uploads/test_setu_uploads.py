@@ -10,7 +10,7 @@ import pytest
 
 from gateway.localkafka import LocalKafka
 from tests.kafka_reader import headers_of, read_topic
-from tests.uploads.standards import setu_dir
+from tests.standards import setu_dir
 from tests.uploads.test_rejections import HEADER, P, row
 
 
