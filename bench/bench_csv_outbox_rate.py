@@ -16,6 +16,8 @@ Targets (issue 4): >= 50,000 rows/s, >= 25 % of the plain reader, peak RSS < 200
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import sys
 import tempfile
 import time
@@ -47,6 +49,8 @@ def main() -> None:
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="flexgw-bench-"))
+    if args.keep is None:  # the files are large (up to 1 GB and its store): never leave them
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     path = work / "payroll.csv"
     if args.gb:

@@ -9,6 +9,8 @@ the time a plain csv.reader pass over the same file takes (measured in the same 
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +36,8 @@ def main() -> None:
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="flexgw-bench-"))
+    if args.keep is None:  # the files are large (up to 1 GB and its store): never leave them
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     path = work / "payroll.csv"
     rows = generate(path, rows_wanted=20_000 if args.quick else 1_000_000, bytes_wanted=None)

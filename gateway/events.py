@@ -28,7 +28,8 @@ __all__ = ["EventFactory", "OutboxRecord", "PayloadEvents", "format_time", "kafk
 # Fixed namespace: ids must come out the same for the same input on every machine, forever.
 _ID_NAMESPACE = uuid.UUID("6f1d3f7e-5b0a-4c1e-9a43-2f3c6b1f7e01")
 
-_PERSON_KEY_CACHE = 100_000
+# Bounded: about 200 bytes an entry; the persons of one batch or file recur close together.
+_PERSON_KEY_CACHE = 32_768
 
 # Per short type: (ce_type, ce_dataschema) as bytes, computed once.
 _TYPE_HEADERS: Mapping[str, tuple[bytes, bytes]] = MappingProxyType(

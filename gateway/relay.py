@@ -88,7 +88,7 @@ class _Recorder:
 
 # Upper bound of the ce_* headers plus record framing, for the size check before sending.
 _HEADERS_SIZE = 1024
-_KEY_HASH_CACHE = 200_000
+_KEY_HASH_CACHE = 32_768
 
 
 class TransientPublishError(Exception):

@@ -49,7 +49,7 @@ def _bsn(value: str) -> str:
         ) from None
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=32_768)
 def _compact_bsn_is_valid(digits: str) -> bool:
     return digits != "000000000" and stdnum_bsn.checksum(digits) == 0
 

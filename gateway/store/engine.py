@@ -31,8 +31,10 @@ class Store:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE")
-            self._reader = _sqlite_engine(url, begin="BEGIN")
+            # Small pools: writers take turns anyway (below), and every connection keeps its
+            # own page cache, so the pools bound the memory the store takes.
+            self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=2)
+            self._reader = _sqlite_engine(url, begin="BEGIN", pool_size=4)
             # SQLite has one writer at a time. Queue this process's writers here, where a
             # release wakes the next at once, instead of in SQLite's busy handler, which
             # sleeps in growing steps (up to 100 ms) between attempts.
@@ -82,9 +84,11 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
-def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
+def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
     engine = create_async_engine(
         url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
         connect_args={"timeout": 60},
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
