@@ -112,6 +112,12 @@ async def replay_rate(
             headers={"Authorization": f"Bearer {OPS_KEY}"},
         ) as client:
             await asyncio.sleep(1.0)  # relay up, producer connected
+            selection = {"filter": {"state": "failed", "error_code": "kafka-rejected"}}
+            # Every bulk replay starts from its plan (count, sample); the job is timed.
+            plan = await client.post(
+                "/v1/ops/replays/plan", json={"kind": "republish", **selection}
+            )
+            assert plan.status_code == 200, plan.text
             with measure_cpu() as cpu:
                 started_wall = time.time()
                 started = time.perf_counter()
@@ -120,7 +126,8 @@ async def replay_rate(
                     json={
                         "kind": "republish",
                         "reason": "benchmark",
-                        "filter": {"state": "failed", "error_code": "kafka-rejected"},
+                        "up_to_seq": plan.json()["max_seq"],
+                        **selection,
                     },
                 )
                 assert response.status_code == 202, response.text

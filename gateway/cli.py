@@ -165,6 +165,7 @@ def _local_kafka(data_dir: Path | None, home: Path | None, port: int) -> Any:
         cache=Path.home() / ".cache" / "flexgw",
         port=port,
         controller_port=port + 1,
+        java_home=settings.java_home,
     )
 
 

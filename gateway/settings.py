@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     #: CloudEvents ``source`` prefix; the client id is appended.
     source_prefix: str = "urn:flextensie:gateway:"
 
+    #: JDK for the local Kafka broker of ``flexgw kafka up`` / ``flexgw dev`` (``bin/java`` in
+    #: it); empty means the ``java`` on PATH.
+    java_home: Path | None = None
+
     # --- relay ---------------------------------------------------------------------------
     relay_enabled: bool = True
     relay_batch_size: Annotated[int, Field(ge=1, le=50_000)] = 2000

@@ -39,6 +39,8 @@ class LocalKafka:
     partitions: int = 3
     heap: str = "512m"
     version: str = KAFKA_VERSION
+    #: A JDK to use instead of the ``java`` on PATH (FLEXGW_JAVA_HOME).
+    java_home: Path | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -100,7 +102,7 @@ class LocalKafka:
         if _port_open(self.port):
             raise KafkaError(f"port {self.port} is taken by another process")
         self.fetch(say)
-        java = _java()
+        java = _java(self.java_home)
         self.home.mkdir(parents=True, exist_ok=True)
         config = self._write_config()
         if not (self.home / "data" / "meta.properties").exists():
@@ -231,9 +233,8 @@ class LocalKafka:
             return "(no log)"
 
 
-def _java() -> str:
-    home = os.environ.get("JAVA_HOME")  # the tool's own environment, not gateway settings
-    candidate = Path(home) / "bin" / "java" if home else None
+def _java(java_home: Path | None) -> str:
+    candidate = java_home / "bin" / "java" if java_home else None
     if candidate is not None and candidate.exists():
         return str(candidate)
     found = shutil.which("java")

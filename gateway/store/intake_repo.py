@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
-from gateway.store.bulk import BulkInsert, db_time
+from gateway.store.bulk import BulkInsert
 from gateway.store.tables import inbound, message_events, messages
 
 __all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
@@ -128,7 +128,7 @@ async def insert_messages(
     await insert_messages_many(conn, [(inbound_id, sender, at, records)], state=state)
 
 
-_MESSAGES = BulkInsert(
+MESSAGE_INSERT = BulkInsert(
     messages,
     (
         "id",
@@ -145,8 +145,7 @@ _MESSAGES = BulkInsert(
         "created_at",
         "supersedes",
     ),
-    # created_at comes already in the stored form (db_time), converted once per payload.
-    raw=("value", "created_at"),
+    raw=("value",),
 )
 
 
@@ -158,7 +157,7 @@ async def insert_messages_many(
 ) -> None:
     """The canonical messages of several payloads (inbound id, sender, time, records), in one
     driver-level executemany: this is the hottest statement of the intake."""
-    await _MESSAGES.insert(
+    await MESSAGE_INSERT.insert(
         conn,
         [
             (
@@ -173,12 +172,10 @@ async def insert_messages_many(
                 r.value,
                 state,
                 0,
-                created,
+                at,
                 r.supersedes,
             )
-            for inbound_id, sender, created, records in (
-                (i, s, db_time(conn, at), rs) for i, s, at, rs in payloads
-            )
+            for inbound_id, sender, at, records in payloads
             for r in records
         ],
     )

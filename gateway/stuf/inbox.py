@@ -11,7 +11,6 @@ A directory whose name is no municipality client is left alone (and logged).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import structlog
 
 from gateway.context import GatewayContext
 from gateway.errors import PayloadTooLarge
+from gateway.periodic import Periodic
 from gateway.stuf.batches import BatchService
 
 __all__ = ["InboxWatcher"]
@@ -33,27 +33,19 @@ class InboxWatcher:
         self._batches = batches
         self.root = ctx.settings.resolved_inbox_dir
         self._seen: dict[Path, tuple[int, int]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            "stuf-inbox",
+            self.scan,
+            lambda: ctx.settings.stuf_inbox_poll_seconds,
+            failure_event="stuf_inbox_scan_failed",
+        )
 
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self._task = asyncio.create_task(self._run(), name="stuf-inbox")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.scan()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("stuf_inbox_scan_failed")
-            await asyncio.sleep(self._ctx.settings.stuf_inbox_poll_seconds)
+        await self._loop.stop()
 
     async def scan(self) -> int:
         """Takes every complete file once; returns how many batches it registered."""

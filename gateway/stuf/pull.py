@@ -11,7 +11,6 @@ over, and shows in ``/readyz`` (``stuf_pull``) and in ``flexgw_stuf_pull_circuit
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import uuid
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from adapters.stuf.values import Marker
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import IdempotencyConflict
+from gateway.periodic import Periodic
 from gateway.store.stuf_repo import pull_state, save_pull_state
 from gateway.stuf.answers import stuf_tijdstip
 from gateway.stuf.checks import gateway_system, zender_of
@@ -68,30 +68,23 @@ class Puller:
             open_seconds=settings.stuf_pull_open_seconds,
         )
         self._zeep: ZeepClient | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            f"stuf-pull-{source.id}",
+            self.poll,
+            lambda: max(self.source.interval_seconds, self.breaker.seconds_until_trial),
+            failure_event="stuf_pull_failed_unexpectedly",
+            source=source.id,
+        )
         self.last_success: datetime | None = None
         self.last_error: str | None = None
         self._metrics.pull_circuit_open.labels(source.id).set(0)
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"stuf-pull-{self.source.id}")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.poll()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("stuf_pull_failed_unexpectedly", source=self.source.id)
-            await asyncio.sleep(max(self.source.interval_seconds, self.breaker.seconds_until_trial))
+        await self._loop.stop()
 
     def status(self) -> dict[str, Any]:
         return {

@@ -12,13 +12,13 @@ result; ``<name>.errors.csv`` lists the errors. A file that cannot be taken at a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 import structlog
 
 from gateway.auth import ClientRegistry
 from gateway.errors import GatewayError
+from gateway.periodic import Periodic
 from gateway.uploads.report import write_status
 from gateway.uploads.service import Accepted, UploadService
 
@@ -52,28 +52,16 @@ class InboxWatcher:
         self._poll = poll_seconds
         self._seen: dict[Path, tuple[int, int]] = {}
         self._warned: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            "inbox", self.scan, lambda: self._poll, failure_event="inbox_scan_failed"
+        )
 
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self._task = asyncio.create_task(self._run(), name="inbox")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.scan()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("inbox_scan_failed")
-            await asyncio.sleep(self._poll)
+        await self._loop.stop()
 
     async def scan(self) -> list[Accepted]:
         """One pass: takes every file that held still since the previous pass."""

@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.bulk import BulkInsert, one_of
+from gateway.store.intake_repo import MESSAGE_INSERT
 from gateway.store.tables import (
     inbound,
     message_events,
@@ -63,26 +64,8 @@ __all__ = [
 #: ``queued``, so nothing of a file is published before all of it was checked.
 STAGED = "staged"
 
-MESSAGES = BulkInsert(
-    messages,
-    (
-        "id",
-        "inbound_id",
-        "sender",
-        "type",
-        "topic",
-        "key",
-        "source",
-        "event_time",
-        "value",
-        "state",
-        "attempts",
-        "created_at",
-        "supersedes",
-    ),
-    # Stored as given: the value is bytes (both drivers take bytes).
-    raw=("value",),
-)
+#: The outbox insert shared with the intake (same columns, same driver-level executemany).
+MESSAGES = MESSAGE_INSERT
 KEYS = BulkInsert(
     upload_keys,
     ("agency_kvk", "key_hash", "upload_id", "value_hash", "message_id", "timecard_id", "line"),
