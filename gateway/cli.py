@@ -338,6 +338,9 @@ def dev(
             ]
         )
     )
+    # uvicorn re-raises the signal that stopped it once it has shut down; turned into an
+    # exit here, so that SIGTERM (not only Ctrl-C) also stops the broker below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         _serve(settings)
     finally:
