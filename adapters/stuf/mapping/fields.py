@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from adapters.base import Issue
+from adapters.base import Draft, Issue
 from adapters.issues import issues_from_validation_error
 from adapters.stuf.namespaces import STUF, qname
 from adapters.stuf.values import (
@@ -36,12 +37,14 @@ from adapters.stuf.values import (
     read_date,
     state_of,
 )
+from schemas.envelope import CloudEvent
 
 __all__ = [
     "Change",
     "FieldSpec",
     "Issues",
     "ObjectView",
+    "change_draft",
     "changes",
     "initial_values",
     "read_date_part",
@@ -235,3 +238,29 @@ def _change(spec: FieldSpec, old: ObjectView, new: ObjectView) -> Change | None:
     if new_value == old_value:
         return None
     return Change(spec.name, new_value)
+
+
+def change_draft(
+    event: type[CloudEvent],
+    model: type[BaseModel],
+    found: Sequence[Change],
+    identity: Mapping[str, Any],
+    new: ObjectView,
+    sent_at: datetime | None,
+    issues: Issues,
+) -> list[Draft]:
+    """The ``*.changed`` draft of a W mutation: the real changes as values, ``geenWaarde`` as
+    ``cleared``, ``waardeOnbekend`` as ``unknown`` (schemas.changes.ChangeSet)."""
+    changed = {c.name: c.value for c in found if c.value is not None and c.value is not UNKNOWN}
+    try:
+        data = model(
+            **identity,
+            effective_date=new.geldigheid()[0],
+            cleared=[c.name for c in found if c.value is None],
+            unknown=[c.name for c in found if c.value is UNKNOWN],
+            **changed,
+        )
+    except ValidationError as exc:
+        issues.add_validation(new.where, exc)
+        return []
+    return [Draft(event, data, sent_at, new.where)]

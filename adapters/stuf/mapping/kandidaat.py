@@ -14,6 +14,7 @@ from adapters.stuf.mapping.fields import (
     FieldSpec,
     Issues,
     ObjectView,
+    change_draft,
     changes,
     initial_values,
     read_date_part,
@@ -152,16 +153,6 @@ def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issu
     found = changes(SPECS, old, new, issues)
     if issues or not found:
         return []
-    changed = {c.name: c.value for c in found if c.value is not None and c.value is not UNKNOWN}
-    try:
-        data = CandidateChangedData(
-            **_identity(new),
-            effective_date=new.geldigheid()[0],
-            cleared=[c.name for c in found if c.value is None],
-            unknown=[c.name for c in found if c.value is UNKNOWN],
-            **changed,
-        )
-    except ValidationError as exc:
-        issues.add_validation(new.where, exc)
-        return []
-    return [Draft(CandidateChanged, data, ctx.sent_at, new.where)]
+    return change_draft(
+        CandidateChanged, CandidateChangedData, found, _identity(new), new, ctx.sent_at, issues
+    )

@@ -20,6 +20,7 @@ from adapters.stuf.mapping.fields import (
     FieldSpec,
     Issues,
     ObjectView,
+    change_draft,
     changes,
     initial_values,
     read_date_part,
@@ -154,16 +155,6 @@ def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issu
     found = changes(SPECS, old, new, issues)
     if issues or not found:
         return []
-    changed = {c.name: c.value for c in found if c.value is not None and c.value is not UNKNOWN}
-    try:
-        data = PlacementChangedData(
-            **_identity(new),
-            effective_date=new.geldigheid()[0],
-            cleared=[c.name for c in found if c.value is None],
-            unknown=[c.name for c in found if c.value is UNKNOWN],
-            **changed,
-        )
-    except ValidationError as exc:
-        issues.add_validation(new.where, exc)
-        return []
-    return [Draft(PlacementChanged, data, ctx.sent_at, new.where)]
+    return change_draft(
+        PlacementChanged, PlacementChangedData, found, _identity(new), new, ctx.sent_at, issues
+    )
