@@ -34,6 +34,8 @@ class SourcePayload:
     content_hash: str
     received_at: datetime
     payload: bytes | None
+    #: Set for uploaded files, which stay on disk instead of in the inbound row.
+    payload_path: str | None
     #: Ids of the inbound's original messages (not re-translations), in seq order.
     originals: list[str]
 
@@ -60,6 +62,7 @@ class Retranslator:
             content_hash=row.content_hash,
             received_at=as_utc(row.received_at),
             payload=row.payload,
+            payload_path=row.payload_path,
             originals=list(originals),
         )
 
@@ -80,6 +83,12 @@ class Retranslator:
             raise RetranslateError("cannot find the message's place in its payload") from None
 
     def translate(self, source: SourcePayload) -> list[Draft]:
+        if source.payload is None and source.payload_path:
+            raise RetranslateError(
+                "this message comes from an uploaded file, which is not re-translated (files "
+                "can be gigabytes); after fixing the profile, ask the agency for a corrected "
+                "file or mark the rows as corrections"
+            )
         if source.payload is None:
             raise RetranslateError("the raw payload was purged (retention); re-publish instead")
         if not source.adapter:
