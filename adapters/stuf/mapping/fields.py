@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.base import Draft, Issue
 from adapters.issues import issues_from_validation_error
+from adapters.stuf.mapping.context import MappingContext
 from adapters.stuf.namespaces import STUF, qname
 from adapters.stuf.values import (
     ABSENT,
@@ -264,3 +265,24 @@ def change_draft(
         issues.add_validation(new.where, exc)
         return []
     return [Draft(event, data, sent_at, new.where)]
+
+
+Single = Callable[[ObjectView, MappingContext, Issues], list[Draft]]
+Pair = Callable[[ObjectView, ObjectView, MappingContext, Issues], list[Draft]]
+
+
+def by_mutation(
+    objects: list[ObjectView],
+    ctx: MappingContext,
+    issues: Issues,
+    *,
+    added: Single,
+    removed: Single,
+    changed: Pair,
+) -> list[Draft]:
+    """T maps the new object, V the removed one; W, C and F map old and new together."""
+    if ctx.mutatiesoort == "T":
+        return added(objects[0], ctx, issues)
+    if ctx.mutatiesoort == "V":
+        return removed(objects[0], ctx, issues)
+    return changed(objects[0], objects[1], ctx, issues)

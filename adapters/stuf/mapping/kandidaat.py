@@ -14,6 +14,7 @@ from adapters.stuf.mapping.fields import (
     FieldSpec,
     Issues,
     ObjectView,
+    by_mutation,
     change_draft,
     changes,
     initial_values,
@@ -105,11 +106,7 @@ def _identity(view: ObjectView) -> dict[str, Any]:
 
 
 def kandidaat_drafts(objects: list[ObjectView], ctx: MappingContext, issues: Issues) -> list[Draft]:
-    if ctx.mutatiesoort == "T":
-        return _enrolled(objects[0], ctx, issues)
-    if ctx.mutatiesoort == "V":
-        return _withdrawn(objects[0], ctx, issues)
-    return _changed(objects[0], objects[1], ctx, issues)
+    return by_mutation(objects, ctx, issues, added=_enrolled, removed=_withdrawn, changed=_changed)
 
 
 def _enrolled(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:

@@ -20,6 +20,7 @@ from adapters.stuf.mapping.fields import (
     FieldSpec,
     Issues,
     ObjectView,
+    by_mutation,
     change_draft,
     changes,
     initial_values,
@@ -95,11 +96,7 @@ def _identity(view: ObjectView) -> dict[str, Any]:
 
 
 def plaatsing_drafts(objects: list[ObjectView], ctx: MappingContext, issues: Issues) -> list[Draft]:
-    if ctx.mutatiesoort == "T":
-        return _started(objects[0], ctx, issues)
-    if ctx.mutatiesoort == "V":
-        return _ended(objects[0], ctx, issues)
-    return _changed(objects[0], objects[1], ctx, issues)
+    return by_mutation(objects, ctx, issues, added=_started, removed=_ended, changed=_changed)
 
 
 def _started(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:

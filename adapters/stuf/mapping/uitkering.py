@@ -20,6 +20,7 @@ from adapters.stuf.mapping.fields import (
     FieldSpec,
     Issues,
     ObjectView,
+    by_mutation,
     changes,
     clean,
     initial_values,
@@ -82,11 +83,7 @@ _BY_NAME = {spec.name: spec for spec in SPECS}
 
 
 def uitkering_drafts(objects: list[ObjectView], ctx: MappingContext, issues: Issues) -> list[Draft]:
-    if ctx.mutatiesoort == "T":
-        return _registered(objects[0], ctx, issues)
-    if ctx.mutatiesoort == "V":
-        return _removed(objects[0], ctx, issues)
-    return _changed(objects[0], objects[1], ctx, issues)
+    return by_mutation(objects, ctx, issues, added=_registered, removed=_removed, changed=_changed)
 
 
 def _identity(view: ObjectView) -> dict[str, Any]:
