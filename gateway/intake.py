@@ -22,6 +22,7 @@ from gateway.errors import Forbidden, GatewayError, IdempotencyConflict, Invalid
 from gateway.events import EventFactory, format_time
 from gateway.group_commit import GroupCommitter
 from gateway.metrics import Metrics
+from gateway.states import InboundState
 from gateway.store import Store
 from gateway.store.intake_repo import (
     InboundRow,
@@ -130,7 +131,7 @@ class Intake:
             inbound_id,
             digest,
             received_at,
-            state="accepted",
+            state=InboundState.ACCEPTED,
             status_code=202,
             response=receipt.as_response(),
         )
@@ -201,7 +202,7 @@ class Intake:
             inbound_id,
             digest,
             received_at,
-            state="rejected",
+            state=InboundState.REJECTED,
             status_code=error.status,
             response={"code": error.code, "detail": error.detail, "issues": _issues(error.issues)},
             error_code=error_code,
@@ -225,7 +226,7 @@ def _inbound_row(
     digest: str,
     received_at: datetime,
     *,
-    state: str,
+    state: InboundState,
     status_code: int,
     response: dict[str, Any],
     error_code: str | None = None,

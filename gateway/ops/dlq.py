@@ -32,9 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.ops.masking import mask_text
 from gateway.ops.publication import keep_publication
-from gateway.ops.states import MessageState, can_move
+from gateway.states import MessageState, can_move
 from gateway.store import Store
-from gateway.store.tables import dlq_offsets, message_events, messages
+from gateway.store.history import Event, record_event
+from gateway.store.tables import dlq_offsets, messages
 
 __all__ = ["DeadLetter", "DlqConsumer", "apply_dead_letters", "parse_dead_letter"]
 
@@ -134,19 +135,19 @@ async def apply_dead_letters(
         await conn.execute(
             update(messages)
             .where(messages.c.seq == row.seq)
-            .values(
-                state=MessageState.FAILED.value, error_code=letter.code, error_message=letter.reason
-            )
+            .values(state=MessageState.FAILED, error_code=letter.code, error_message=letter.reason)
         )
-        await conn.execute(
-            insert(message_events).values(
+        await record_event(
+            conn,
+            Event(
+                MessageState.FAILED,
+                at,
+                letter.where[:64],
                 message_id=row.id,
-                at=at,
-                state=MessageState.FAILED.value,
-                actor=letter.where[:64],
                 code=letter.code,
                 detail=letter.reason,
-            )
+                moved_from=row.state,
+            ),
         )
         changed += 1
     return changed

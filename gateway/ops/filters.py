@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, ColumnElement, exists, literal_column
 
-from gateway.ops.states import MessageState
+from gateway.states import MessageState
 from gateway.store.tables import INDEXED_OFF_PATH_STATES, inbound, messages
 from gateway.timeutil import as_utc
 

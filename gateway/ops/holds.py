@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.errors import NotFound
 from gateway.ops.audit import Actor, record_audit
-from gateway.ops.states import MessageState, sources_of
-from gateway.store.tables import holds, message_events, messages
+from gateway.states import MessageState, sources_of
+from gateway.store.history import Event, record_event, record_events
+from gateway.store.tables import holds, messages
 from gateway.timeutil import as_utc
 
 __all__ = ["HoldResult", "find_hold_for_message", "list_holds", "place_hold", "release_hold"]
@@ -69,20 +70,21 @@ async def place_hold(
                 messages.c.id == message_id,
                 messages.c.state.in_(sources_of(MessageState.HELD)),
             )
-            .values(state=MessageState.HELD.value)
+            .values(state=MessageState.HELD)
             .returning(messages.c.id)
         )
         changed = [r.id for r in result]
         if changed:
-            await conn.execute(
-                insert(message_events).values(
+            await record_event(
+                conn,
+                Event(
+                    MessageState.HELD,
+                    at,
+                    actor.id,
                     message_id=message_id,
-                    at=at,
-                    state=MessageState.HELD.value,
-                    actor=actor.id,
                     code="hold",
-                    detail=reason[:2000],
-                )
+                    detail=reason,
+                ),
             )
     await record_audit(
         conn,
@@ -107,26 +109,26 @@ async def release_hold(
     await conn.execute(delete(holds).where(holds.c.id == hold_id))
     result = await conn.execute(
         update(messages)
-        .where(messages.c.key == hold.key, messages.c.state == MessageState.HELD.value)
-        .values(state=MessageState.QUEUED.value)
+        .where(messages.c.key == hold.key, messages.c.state == MessageState.HELD)
+        .values(state=MessageState.QUEUED)
         .returning(messages.c.id)
     )
     changed = [r.id for r in result]
-    if changed:
-        await conn.execute(
-            insert(message_events),
-            [
-                {
-                    "message_id": mid,
-                    "at": at,
-                    "state": MessageState.QUEUED.value,
-                    "actor": actor.id,
-                    "code": "release",
-                    "detail": reason[:2000],
-                }
-                for mid in changed
-            ],
-        )
+    await record_events(
+        conn,
+        [
+            Event(
+                MessageState.QUEUED,
+                at,
+                actor.id,
+                message_id=mid,
+                code="release",
+                detail=reason,
+                moved_from=MessageState.HELD,
+            )
+            for mid in changed
+        ],
+    )
     await record_audit(
         conn,
         actor=actor,

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
-from gateway.ops.states import MessageState
+from gateway.states import MessageState
+from gateway.store.history import Event, record_events
 from gateway.store.intake_repo import insert_messages
-from gateway.store.tables import message_events
 
 __all__ = ["insert_queued"]
 
@@ -32,20 +31,20 @@ async def insert_queued(
     if not records:
         return
     await insert_messages(
-        conn, records, inbound_id=inbound_id, sender=sender, at=at, state=MessageState.QUEUED.value
+        conn, records, inbound_id=inbound_id, sender=sender, at=at, state=MessageState.QUEUED
     )
-    await conn.execute(
-        insert(message_events),
+    await record_events(
+        conn,
         [
-            {
-                "message_id": r.id,
-                "inbound_id": inbound_id,
-                "at": at,
-                "state": MessageState.QUEUED.value,
-                "actor": actor,
-                "code": code,
-                "detail": detail,
-            }
+            Event(
+                MessageState.QUEUED,
+                at,
+                actor,
+                message_id=r.id,
+                inbound_id=inbound_id,
+                code=code,
+                detail=detail,
+            )
             for r, detail in zip(records, details, strict=True)
         ],
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.ops.states import MessageState
+from gateway.states import MessageState
+from gateway.store.history import copy_events
 from gateway.store.tables import message_events, messages
 
 __all__ = ["keep_publication"]
@@ -40,8 +41,4 @@ async def keep_publication(conn: AsyncConnection, seqs: Sequence[int]) -> None:
         messages.c.state == MessageState.PUBLISHED.value,
         messages.c.published_at.is_not(None),
     )
-    await conn.execute(
-        insert(message_events).from_select(
-            ["message_id", "inbound_id", "at", "state", "actor", "detail"], published
-        )
-    )
+    await copy_events(conn, published)

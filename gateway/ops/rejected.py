@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.errors import NotFound
@@ -20,8 +20,9 @@ from gateway.ops.errors import AlreadyAccepted
 from gateway.ops.masking import pretty_json
 from gateway.ops.outbox import insert_queued
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator
-from gateway.ops.states import InboundState
-from gateway.store.tables import inbound, message_events
+from gateway.states import InboundState
+from gateway.store.history import Event, record_event
+from gateway.store.tables import inbound
 from gateway.timeutil import as_utc
 
 __all__ = ["RejectedPlan", "accept_rejected", "plan_rejected"]
@@ -101,9 +102,9 @@ async def accept_rejected(
     }
     moved = await conn.execute(
         update(inbound)
-        .where(inbound.c.id == inbound_id, inbound.c.state == InboundState.REJECTED.value)
+        .where(inbound.c.id == inbound_id, inbound.c.state == InboundState.REJECTED)
         .values(
-            state=InboundState.ACCEPTED.value,
+            state=InboundState.ACCEPTED,
             dedupe_hash=source.content_hash,
             status_code=202,
             response=receipt,
@@ -122,15 +123,17 @@ async def accept_rejected(
         code="retranslate",
         details=[f"rejected payload re-translated: {reason}"[:2000]] * len(records),
     )
-    await conn.execute(
-        insert(message_events).values(
+    await record_event(
+        conn,
+        Event(
+            InboundState.ACCEPTED,
+            at,
+            actor.id,
             inbound_id=inbound_id,
-            at=at,
-            state=InboundState.ACCEPTED.value,
-            actor=actor.id,
             code="retranslate",
-            detail=reason[:2000],
-        )
+            detail=reason,
+            moved_from=InboundState.REJECTED,
+        ),
     )
     await record_audit(
         conn,

@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from gateway.ops.audit import SCHEDULER, Actor, record_audit
+from gateway.states import EventState
 from gateway.store import Store
-from gateway.store.tables import inbound, message_events
+from gateway.store.history import Event, record_events
+from gateway.store.tables import inbound
 
 __all__ = ["PurgeResult", "RetentionSchedule", "purge_payloads"]
 
@@ -62,17 +64,17 @@ async def purge_payloads(
                 .values(payload=None, payload_path=None, purged_at=now),
                 [{"b_id": r.id} for r in rows],
             )
-            await conn.execute(
-                insert(message_events),
+            await record_events(
+                conn,
                 [
-                    {
-                        "inbound_id": r.id,
-                        "at": now,
-                        "state": "purged",
-                        "actor": actor.id,
-                        "code": "retention",
-                        "detail": reason[:2000],
-                    }
+                    Event(
+                        EventState.PURGED,
+                        now,
+                        actor.id,
+                        inbound_id=r.id,
+                        code="retention",
+                        detail=reason,
+                    )
                     for r in rows
                 ],
             )

@@ -11,8 +11,10 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
+from gateway.states import InboundState, MessageState
 from gateway.store.bulk import BulkInsert
-from gateway.store.tables import inbound, message_events, messages
+from gateway.store.history import Event, record_events
+from gateway.store.tables import inbound, messages
 
 __all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
 
@@ -26,7 +28,7 @@ class InboundRow:
     content_type: str
     content_hash: str
     received_at: datetime
-    state: str
+    state: InboundState
     payload: bytes | None
     payload_size: int
     status_code: int
@@ -85,8 +87,10 @@ async def insert_inbound_many(conn: AsyncConnection, rows: Sequence[InboundRow])
                 "received_at": row.received_at,
                 "state": row.state,
                 # Set only when accepted: what a repeated submission is matched against.
-                "idempotency_key": row.idempotency_key if row.state != "rejected" else None,
-                "dedupe_hash": row.content_hash if row.state != "rejected" else None,
+                "idempotency_key": row.idempotency_key
+                if row.state != InboundState.REJECTED
+                else None,
+                "dedupe_hash": (row.content_hash if row.state != InboundState.REJECTED else None),
                 "external_ref": row.external_ref,
                 "status_code": row.status_code,
                 "response": row.response,
@@ -99,16 +103,10 @@ async def insert_inbound_many(conn: AsyncConnection, rows: Sequence[InboundRow])
             for row in rows
         ],
     )
-    await conn.execute(
-        insert(message_events),
+    await record_events(
+        conn,
         [
-            {
-                "inbound_id": row.id,
-                "at": row.received_at,
-                "state": row.state,
-                "actor": row.sender,
-                "code": row.error_code,
-            }
+            Event(row.state, row.received_at, row.sender, inbound_id=row.id, code=row.error_code)
             for row in rows
         ],
     )
@@ -121,7 +119,7 @@ async def insert_messages(
     inbound_id: str,
     sender: str,
     at: datetime,
-    state: str = "queued",
+    state: MessageState = MessageState.QUEUED,
 ) -> None:
     """The canonical messages of one payload. Their creation is their first history entry
     (``created_at``, ``inbound_id``); ``message_events`` records later transitions."""
@@ -153,7 +151,7 @@ async def insert_messages_many(
     conn: AsyncConnection,
     payloads: Sequence[tuple[str, str, datetime, Sequence[OutboxRecord]]],
     *,
-    state: str = "queued",
+    state: MessageState = MessageState.QUEUED,
 ) -> None:
     """The canonical messages of several payloads (inbound id, sender, time, records), in one
     driver-level executemany: this is the hottest statement of the intake."""

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.states import MessageState
 from gateway.store.bulk import db_time, executemany
-from gateway.store.tables import holds, message_events, messages, relay_lease
+from gateway.store.history import Event, record_events
+from gateway.store.tables import holds, messages, relay_lease
 
 __all__ = [
     "Failure",
@@ -70,7 +72,7 @@ async def fetch_queued(conn: AsyncConnection, limit: int, *, after_seq: int = 0)
             messages.c.value,
             messages.c.supersedes,
         )
-        .where(messages.c.state == "queued", messages.c.seq > after_seq)
+        .where(messages.c.state == MessageState.QUEUED, messages.c.seq > after_seq)
         # A held person key holds all its queued messages until ops release it (issue 5).
         .where(~exists().where(holds.c.key == messages.c.key))
         .order_by(messages.c.seq)
@@ -96,7 +98,7 @@ _fail_stmt = (
     update(messages)
     .where(messages.c.seq == bindparam("b_seq"))
     .values(
-        state="failed",
+        state=MessageState.FAILED,
         attempts=messages.c.attempts + 1,
         error_code=bindparam("b_code"),
         error_message=bindparam("b_message"),
@@ -113,17 +115,17 @@ async def mark_failed(
         _fail_stmt,
         [{"b_seq": f.seq, "b_code": f.code, "b_message": f.message[:2000]} for f in failed],
     )
-    await conn.execute(
-        insert(message_events),
+    await record_events(
+        conn,
         [
-            {
-                "message_id": f.id,
-                "at": at,
-                "state": "failed",
-                "actor": actor,
-                "code": f.code,
-                "detail": f.message[:2000],
-            }
+            Event(
+                MessageState.FAILED,
+                at,
+                actor,
+                message_id=f.id,
+                code=f.code,
+                detail=f.message,
+            )
             for f in failed
         ],
     )
@@ -147,7 +149,7 @@ async def outbox_depth(conn: AsyncConnection) -> tuple[int, datetime | None]:
     row = (
         await conn.execute(
             select(func.count(), func.min(messages.c.created_at)).where(
-                messages.c.state == "queued"
+                messages.c.state == MessageState.QUEUED
             )
         )
     ).one()

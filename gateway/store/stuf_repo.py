@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.states import BatchState
 from gateway.store.tables import messages, stuf_batches, stuf_pull_state
 
 __all__ = [
@@ -47,7 +48,7 @@ class BatchRow:
     payload_path: str
     content_hash: str
     size: int
-    state: str
+    state: BatchState
     received_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -93,7 +94,7 @@ async def pending_batches(conn: AsyncConnection) -> list[BatchRow]:
     """Batches still to process, oldest first (``processing`` ones were cut off by a stop)."""
     rows = await conn.execute(
         select(stuf_batches)
-        .where(stuf_batches.c.state.in_(("received", "processing")))
+        .where(stuf_batches.c.state.in_((BatchState.RECEIVED, BatchState.PROCESSING)))
         .order_by(stuf_batches.c.received_at)
     )
     return [_row(r) for r in rows]

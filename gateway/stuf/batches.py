@@ -34,6 +34,7 @@ from adapters.stuf.xmlsafe import XmlLimits
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import PayloadTooLarge
+from gateway.states import BatchState
 from gateway.store.stuf_repo import (
     BatchRow,
     find_batch_by_hash,
@@ -107,7 +108,7 @@ class BatchService:
                 payload_path=str(final),
                 content_hash=content_hash,
                 size=size,
-                state="received",
+                state=BatchState.RECEIVED,
                 received_at=datetime.now(UTC),
                 started_at=None,
                 finished_at=None,
@@ -172,14 +173,16 @@ class BatchService:
         started = datetime.now(UTC)
         report_path = self.directory / f"{batch.id}.report.json"
         async with self._ctx.store.write() as conn:
-            await update_batch(conn, batch.id, state="processing", started_at=started, error=None)
+            await update_batch(
+                conn, batch.id, state=BatchState.PROCESSING, started_at=started, error=None
+            )
         if client is None or not os.path.isfile(batch.payload_path):  # noqa: ASYNC240
             problem = (
                 "the sending client no longer exists"
                 if client is None
                 else "the batch file is no longer on disk"
             )
-            await self._finish(batch, "failed", {}, report_path=None, error=problem)
+            await self._finish(batch, BatchState.FAILED, {}, report_path=None, error=problem)
             return
         log.info("stuf_batch_processing", batch_id=batch.id, sender=batch.sender)
         run = _Run(self._pipeline, client, self._ctx.settings.stuf_batch_concurrency, self._metrics)
@@ -195,7 +198,7 @@ class BatchService:
                 + b', "messages": [\n'
             )
             fatal = await run.all(self._items(source), report)
-            state = "failed" if fatal else "done"
+            state = BatchState.FAILED if fatal else BatchState.DONE
             summary = {**run.counts, "state": state, "error": fatal}
             report.write(b'\n], "summary": ' + orjson.dumps(summary) + b"}\n")
             report.flush()
@@ -212,7 +215,7 @@ class BatchService:
     async def _finish(
         self,
         batch: BatchRow,
-        state: str,
+        state: BatchState,
         counts: dict[str, int],
         *,
         report_path: str | None,

@@ -24,6 +24,7 @@ from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import Forbidden, GatewayError, IdempotencyConflict
 from gateway.intake import Receipt, Submission, content_hash
+from gateway.states import InboundState
 from gateway.store.intake_repo import InboundRow, insert_inbound
 from gateway.store.stuf_repo import is_known_candidate
 from gateway.stuf.checks import check_objects, check_systems
@@ -191,7 +192,7 @@ class StufPipeline:
             content_type=submission.content_type,
             content_hash=content_hash(submission.payload),
             received_at=datetime.now(UTC),
-            state="rejected",
+            state=InboundState.REJECTED,
             payload=submission.payload,
             payload_size=len(submission.payload),
             status_code=error.status,

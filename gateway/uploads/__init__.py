@@ -3,7 +3,7 @@ background, all-or-nothing by default, with a row-level error report (docs/uploa
 
 from gateway.uploads.inbox import InboxWatcher
 from gateway.uploads.metrics import UploadMetrics
-from gateway.uploads.model import Upload, UploadState
+from gateway.uploads.model import Upload
 from gateway.uploads.processor import UploadProcessor
 from gateway.uploads.service import Accepted, UploadService, UploadSource
 from gateway.uploads.wiring import UploadChannel, build_upload_channel
@@ -17,6 +17,5 @@ __all__ = [
     "UploadProcessor",
     "UploadService",
     "UploadSource",
-    "UploadState",
     "build_upload_channel",
 ]

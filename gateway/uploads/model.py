@@ -1,42 +1,33 @@
-"""An upload's record, its states and the transitions between them."""
+"""An upload's record. Its states (:class:`~gateway.states.InboundState`) and the transitions
+between them are those of every inbound payload, in :mod:`gateway.states`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Literal
 
 from gateway.events import format_time
+from gateway.states import InboundState
 
 __all__ = [
     "ACCEPTED_STATES",
     "FINAL_STATES",
-    "TRANSITIONS",
     "Counts",
     "Upload",
     "UploadFormat",
-    "UploadState",
 ]
 
-UploadState = Literal["received", "validating", "accepted", "partially_accepted", "rejected"]
 UploadFormat = Literal["csv", "setu-xml", "setu-json"]
 
 #: Rows of an upload in one of these states count as delivered (keys, placements, workers).
-ACCEPTED_STATES: tuple[UploadState, ...] = ("accepted", "partially_accepted")
-FINAL_STATES: frozenset[str] = frozenset({"accepted", "partially_accepted", "rejected"})
-
-#: Allowed state changes. ``validating -> received`` is the restart: processing that was cut
-#: off is thrown away and the upload is processed again from its stored file.
-TRANSITIONS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "received": frozenset({"validating", "rejected"}),
-        "validating": frozenset({"received", "accepted", "partially_accepted", "rejected"}),
-        "accepted": frozenset(),
-        "partially_accepted": frozenset(),
-        "rejected": frozenset(),
-    }
+ACCEPTED_STATES: tuple[InboundState, ...] = (
+    InboundState.ACCEPTED,
+    InboundState.PARTIALLY_ACCEPTED,
+)
+#: Processing of the file is over (its progress is complete).
+FINAL_STATES: frozenset[InboundState] = frozenset(
+    {InboundState.ACCEPTED, InboundState.PARTIALLY_ACCEPTED, InboundState.REJECTED}
 )
 
 
@@ -76,7 +67,7 @@ class Upload:
     profile: str | None
     file_name: str | None
     content_hash: str
-    state: UploadState
+    state: InboundState
     policy: str
     size: int
     received_at: datetime

@@ -26,6 +26,7 @@ from adapters.base import Issue
 from adapters.payroll_csv import AgencyProfile
 from adapters.setu import OfficialSchemas
 from gateway.events import EventFactory
+from gateway.states import InboundState
 from gateway.store import Store
 from gateway.store.outbox_repo import acquire_lease, release_lease
 from gateway.uploads import repo
@@ -195,23 +196,30 @@ class UploadProcessor:
                     break
         async with self._store.write() as conn:
             upload = await repo.get_upload(conn, upload_id)
-            if upload is not None and upload.state == "validating":
-                await repo.set_state(conn, upload_id, "received", at=self._clock(), actor="gateway")
+            if upload is not None and upload.state == InboundState.VALIDATING:
+                await repo.set_state(
+                    conn, upload_id, InboundState.RECEIVED, at=self._clock(), actor="gateway"
+                )
 
     # --- one upload ------------------------------------------------------------------------
     async def process(self, upload_id: str) -> None:
         async with self._store.read() as conn:
             upload = await repo.get_upload(conn, upload_id)
-        if upload is None or upload.state != "received":
+        if upload is None or upload.state != InboundState.RECEIVED:
             return
         started = time.perf_counter()
         self._metrics.processing.inc()
         try:
             async with self._store.write() as conn:
                 await repo.set_state(
-                    conn, upload_id, "validating", at=self._clock(), actor="gateway", started=True
+                    conn,
+                    upload_id,
+                    InboundState.VALIDATING,
+                    at=self._clock(),
+                    actor="gateway",
+                    started=True,
                 )
-            upload.state = "validating"
+            upload.state = InboundState.VALIDATING
             log.info("upload_processing", upload_id=upload_id, format=upload.format)
             settlement = await self._check(upload)
             await self._settle(upload, settlement)
@@ -282,7 +290,7 @@ class UploadProcessor:
                 error_code=settlement.error_code,
                 detail=settlement.detail,
             )
-        if settlement.state == "rejected":
+        if settlement.state == InboundState.REJECTED:
             while True:
                 async with self._store.write() as conn:
                     if not await repo.discard_work(conn, upload.id, keep_errors=True):

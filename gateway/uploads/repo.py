@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.states import IllegalTransition, InboundState, MessageState, can_move_inbound
 from gateway.store.bulk import BulkInsert, one_of
+from gateway.store.history import Event, record_event
 from gateway.store.intake_repo import MESSAGE_INSERT
 from gateway.store.tables import (
     inbound,
-    message_events,
     messages,
     upload_errors,
     upload_keys,
@@ -24,21 +25,13 @@ from gateway.store.tables import (
     upload_workers,
     uploads,
 )
-from gateway.uploads.model import (
-    ACCEPTED_STATES,
-    TRANSITIONS,
-    Counts,
-    Upload,
-    UploadState,
-)
+from gateway.uploads.model import ACCEPTED_STATES, FINAL_STATES, Counts, Upload
 
 __all__ = [
     "ERRORS",
     "KEYS",
-    "STAGED",
     "EarlierRow",
     "KnownPlacement",
-    "StateConflict",
     "count_published",
     "discard_work",
     "find_by_hash",
@@ -60,10 +53,6 @@ __all__ = [
     "uploads_with_staged",
 ]
 
-#: Message state of an upload's messages until the file is accepted; the relay reads only
-#: ``queued``, so nothing of a file is published before all of it was checked.
-STAGED = "staged"
-
 #: The outbox insert shared with the intake (same columns, same driver-level executemany).
 MESSAGES = MESSAGE_INSERT
 KEYS = BulkInsert(
@@ -74,10 +63,6 @@ ERRORS = BulkInsert(
     upload_errors,
     ("upload_id", "line", "location", "column_name", "value", "code", "message_nl", "message_en"),
 )
-
-
-class StateConflict(RuntimeError):
-    """A state change the transition table does not allow (a bug, or a second processor)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +195,7 @@ async def find_by_hash(conn: AsyncConnection, agency_kvk: str, content_hash: str
 async def unfinished_uploads(conn: AsyncConnection) -> list[str]:
     rows = await conn.execute(
         select(uploads.c.id)
-        .where(uploads.c.state.in_(("received", "validating")))
+        .where(uploads.c.state.in_((InboundState.RECEIVED, InboundState.VALIDATING)))
         .order_by(uploads.c.received_at)
     )
     return [str(r[0]) for r in rows]
@@ -220,7 +205,7 @@ async def next_received(conn: AsyncConnection) -> str | None:
     """The oldest upload waiting to be processed."""
     found = await conn.scalar(
         select(uploads.c.id)
-        .where(uploads.c.state == "received")
+        .where(uploads.c.state == InboundState.RECEIVED)
         .order_by(uploads.c.received_at)
         .limit(1)
     )
@@ -233,7 +218,7 @@ async def uploads_with_staged(conn: AsyncConnection) -> list[str]:
         select(uploads.c.id).where(
             uploads.c.state.in_(ACCEPTED_STATES),
             select(messages.c.seq)
-            .where(messages.c.inbound_id == uploads.c.id, messages.c.state == STAGED)
+            .where(messages.c.inbound_id == uploads.c.id, messages.c.state == MessageState.STAGED)
             .exists(),
         )
     )
@@ -243,7 +228,7 @@ async def uploads_with_staged(conn: AsyncConnection) -> list[str]:
 async def set_state(
     conn: AsyncConnection,
     upload_id: str,
-    state: UploadState,
+    state: InboundState,
     *,
     at: datetime,
     actor: str,
@@ -253,34 +238,35 @@ async def set_state(
 ) -> None:
     current = await conn.scalar(select(uploads.c.state).where(uploads.c.id == upload_id))
     if current is None:
-        raise StateConflict(f"upload {upload_id} does not exist")
-    if state != current and state not in TRANSITIONS[str(current)]:
-        raise StateConflict(f"upload {upload_id}: {current} -> {state} is not allowed")
+        raise IllegalTransition(f"upload {upload_id} does not exist")
+    # Checked before anything is written (the history writer would only catch it last).
+    if state != current and not can_move_inbound(current, state):
+        raise IllegalTransition(f"upload {upload_id}: {current} -> {state} is not allowed")
     values: dict[str, Any] = {"state": state, "error_code": error_code, "detail": detail}
     if started:
         values["started_at"] = at
-    if state in ("accepted", "partially_accepted", "rejected"):
+    if state in FINAL_STATES:
         values["finished_at"] = at
-    if state == "rejected":
+    if state == InboundState.REJECTED:
         values["dedupe_hash"] = None
-    if state == "received":
+    if state == InboundState.RECEIVED:
         values |= {"started_at": None, **Counts().as_columns()}
     await conn.execute(update(uploads).where(uploads.c.id == upload_id).values(**values))
     inbound_values: dict[str, Any] = {"state": state, "error_code": error_code}
-    if state == "rejected":
+    if state == InboundState.REJECTED:
         inbound_values["dedupe_hash"] = None
     await conn.execute(update(inbound).where(inbound.c.id == upload_id).values(**inbound_values))
-    # message_events.state holds 16 characters: a partial acceptance is noted by its code.
-    partial = state == "partially_accepted"
-    await conn.execute(
-        insert(message_events).values(
+    await record_event(
+        conn,
+        Event(
+            state,
+            at,
+            actor,
             inbound_id=upload_id,
-            at=at,
-            state="accepted" if partial else state,
-            actor=actor,
-            code=state if partial else error_code,
+            code=error_code,
             detail=detail,
-        )
+            moved_from=None if state == current else current,
+        ),
     )
 
 
@@ -295,7 +281,7 @@ async def count_published(conn: AsyncConnection, upload_id: str) -> int:
         await conn.scalar(
             select(func.count())
             .select_from(messages)
-            .where(messages.c.inbound_id == upload_id, messages.c.state == "published")
+            .where(messages.c.inbound_id == upload_id, messages.c.state == MessageState.PUBLISHED)
         )
         or 0
     )
@@ -435,7 +421,7 @@ async def staged_seq_range(conn: AsyncConnection, upload_id: str) -> tuple[int, 
     row = (
         await conn.execute(
             select(func.min(messages.c.seq), func.max(messages.c.seq)).where(
-                messages.c.inbound_id == upload_id, messages.c.state == STAGED
+                messages.c.inbound_id == upload_id, messages.c.state == MessageState.STAGED
             )
         )
     ).one()
@@ -450,10 +436,10 @@ async def flip_staged(conn: AsyncConnection, upload_id: str, low: int, high: int
         update(messages)
         .where(
             messages.c.inbound_id == upload_id,
-            messages.c.state == STAGED,
+            messages.c.state == MessageState.STAGED,
             messages.c.seq.between(low, high),
         )
-        .values(state="queued")
+        .values(state=MessageState.QUEUED)
     )
     return int(result.rowcount or 0)
 
@@ -466,7 +452,7 @@ async def discard_work(
     once per batch until it returns 0, each call its own transaction."""
     removed = 0
     staged = select(messages.c.seq).where(
-        messages.c.inbound_id == upload_id, messages.c.state == STAGED
+        messages.c.inbound_id == upload_id, messages.c.state == MessageState.STAGED
     )
     result = await conn.execute(
         delete(messages).where(messages.c.seq.in_(staged.limit(batch).scalar_subquery()))

@@ -19,6 +19,7 @@ from adapters.payroll_csv import AgencyProfile
 from adapters.setu import detect_syntax
 from gateway.auth import Client
 from gateway.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from gateway.states import InboundState
 from gateway.store import Store
 from gateway.store.intake_repo import InboundRow, insert_inbound
 from gateway.uploads import repo
@@ -138,7 +139,7 @@ class UploadService:
             profile=profile.id if upload_format == "csv" and profile is not None else None,
             file_name=_clean_name(source.file_name),
             content_hash=received.sha256,
-            state="received",
+            state=InboundState.RECEIVED,
             policy=profile.policy if upload_format == "csv" and profile else "all-or-nothing",
             size=received.size,
             received_at=self._clock(),
@@ -201,7 +202,7 @@ class UploadService:
             content_type=source.content_type or _default_type(upload.format),
             content_hash=upload.content_hash,
             received_at=upload.received_at,
-            state="received",
+            state=InboundState.RECEIVED,
             payload=None,
             payload_path=upload.payload_path,
             payload_size=upload.size,

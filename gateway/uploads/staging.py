@@ -25,9 +25,10 @@ from adapters.base import Draft, Issue
 from adapters.placements import placement_change
 from adapters.texts import dutch
 from gateway.events import OutboxRecord
+from gateway.states import InboundState, MessageState, QuarantineState
 from gateway.store import Store
 from gateway.uploads import repo
-from gateway.uploads.model import Counts, Upload, UploadState
+from gateway.uploads.model import Counts, Upload
 from gateway.uploads.prepare import Prepared, Preparer
 from schemas.payroll import HoursReportedData
 from schemas.placement import PlacementChanged, PlacementStartedData
@@ -40,7 +41,7 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
-    state: UploadState
+    state: InboundState
     error_code: str | None = None
     detail: str | None = None
 
@@ -276,7 +277,7 @@ class Stager:
                 "conflicts_with": conflicts_with,
                 "type": record.type,
                 "value": record.value,
-                "state": "held",
+                "state": QuarantineState.HELD,
                 "created_at": now,
             }
         )
@@ -292,7 +293,7 @@ class Stager:
             record.source,
             record.event_time,
             record.value,
-            repo.STAGED,
+            MessageState.STAGED,
             0,
             now,
             record.supersedes,
@@ -313,25 +314,25 @@ class Stager:
     def settlement(self) -> Settlement:
         c = self.counts
         if self._fatal is not None:
-            return Settlement("rejected", self._fatal.code, self._fatal.message)
+            return Settlement(InboundState.REJECTED, self._fatal.code, self._fatal.message)
         if c.rows_read == 0:
-            return Settlement("rejected", "empty_file", "the file holds no rows")
+            return Settlement(InboundState.REJECTED, "empty_file", "the file holds no rows")
         kept = c.rows_accepted + c.rows_duplicate
         if c.rows_rejected and self._all_or_nothing:
             return Settlement(
-                "rejected",
+                InboundState.REJECTED,
                 "invalid_rows",
                 f"{c.rows_rejected} row(s) have errors; nothing of this file was published",
             )
         if c.rows_rejected and kept == 0:
-            return Settlement("rejected", "invalid_rows", "no row of this file is valid")
+            return Settlement(InboundState.REJECTED, "invalid_rows", "no row of this file is valid")
         if c.rows_rejected or c.rows_quarantined:
             return Settlement(
-                "partially_accepted",
+                InboundState.PARTIALLY_ACCEPTED,
                 None,
                 f"{c.rows_rejected} row(s) rejected, {c.rows_quarantined} quarantined",
             )
-        return Settlement("accepted", None, self.note or None)
+        return Settlement(InboundState.ACCEPTED, None, self.note or None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,12 +73,12 @@ async def report_on_dlq(
 
 
 async def assert_histories_follow_transitions(store: Any) -> int:
-    """Every message's recorded history moves only along the table in gateway/ops/states.py.
+    """Every message's recorded history moves only along the table in gateway/states.py.
     A message starts queued: its creation is that first entry (senders' messages have no
     event for it, see docs/operations.md). Returns how many transitions were checked."""
     from sqlalchemy import select
 
-    from gateway.ops.states import MessageState, can_move
+    from gateway.states import MessageState, can_move
     from gateway.store.tables import message_events
 
     async with store.read() as conn:

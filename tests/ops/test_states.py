@@ -4,7 +4,7 @@ be transitions it allows."""
 from __future__ import annotations
 
 from gateway.ops.replay.model import ELIGIBLE, ReplayKind
-from gateway.ops.states import (
+from gateway.states import (
     INBOUND_TRANSITIONS,
     MESSAGE_TRANSITIONS,
     InboundState,

@@ -13,7 +13,7 @@ from gateway.api.deps import OpsAdminDep, OpsViewerDep
 from gateway.ops.audit import Actor
 from gateway.ops.filters import MessageFilter
 from gateway.ops.service import OpsService
-from gateway.ops.states import MessageState
+from gateway.states import MessageState
 
 __all__ = ["PROBLEM", "AdminDep", "FilterDep", "OpsDep", "ViewerDep"]
 

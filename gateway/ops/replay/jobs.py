@@ -16,6 +16,7 @@ from gateway.errors import NotFound
 from gateway.ops.audit import Actor, record_audit
 from gateway.ops.replay.model import ReplayKind, Selection, eligible_conditions
 from gateway.ops.replay.plan import id_chunks
+from gateway.states import MessageState, ReplayJobState, ReplayOutcome
 from gateway.store.tables import messages, replay_items, replay_jobs
 from gateway.timeutil import as_utc
 
@@ -36,8 +37,8 @@ _JOB_NAMESPACE = uuid.UUID("0b5c7c8e-3f7d-4a55-9a0e-7f4f2b9c1d21")
 #: Job states: running (putting items back) -> publishing (waiting for the relay) -> done;
 #: cancel: running | publishing -> cancelling -> cancelled. A job the runner could not finish
 #: stays in its state with ``error`` set and is resumed.
-ACTIVE = ("running", "publishing", "cancelling")
-FINAL = ("done", "cancelled")
+ACTIVE = (ReplayJobState.RUNNING, ReplayJobState.PUBLISHING, ReplayJobState.CANCELLING)
+FINAL = (ReplayJobState.DONE, ReplayJobState.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ async def create_job(
         insert(replay_jobs).values(
             id=job_id,
             kind=kind.value,
-            state="running",
+            state=ReplayJobState.RUNNING,
             selection=selection.model_dump(mode="json", exclude_none=True),
             reason=reason,
             created_by=actor.id,
@@ -119,9 +120,12 @@ async def create_job(
         await conn.execute(
             insert(replay_items).from_select(
                 ["job_id", "message_seq", "message_id", "outcome"],
-                select(literal(job_id), messages.c.seq, messages.c.id, literal("pending")).where(
-                    *eligible_conditions(kind, selection), *extra
-                ),
+                select(
+                    literal(job_id),
+                    messages.c.seq,
+                    messages.c.id,
+                    literal(ReplayOutcome.PENDING.value),
+                ).where(*eligible_conditions(kind, selection), *extra),
             )
         )
     total = int(
@@ -135,7 +139,7 @@ async def create_job(
         .where(replay_jobs.c.id == job_id)
         .values(
             total=total,
-            state="running" if total else "done",
+            state=ReplayJobState.RUNNING if total else ReplayJobState.DONE,
             finished_at=None if total else at,
         )
     )
@@ -204,8 +208,8 @@ async def _counts(conn: AsyncConnection, job_id: str, kind: str) -> dict[str, in
     counts: dict[str, int] = {}
     for outcome, state, n in rows:
         name = outcome
-        if outcome == "queued":
-            name = "in_outbox" if state in ("queued", "held") else str(state)
+        if outcome == ReplayOutcome.QUEUED:
+            name = "in_outbox" if state in (MessageState.QUEUED, MessageState.HELD) else str(state)
         counts[name] = counts.get(name, 0) + int(n)
     return dict(sorted(counts.items()))
 
@@ -257,15 +261,17 @@ async def cancel_job(
     job = await get_job(conn, job_id)
     assert job is not None
     cancelled = 0
-    if job.state in ("running", "publishing"):
+    if job.state in (ReplayJobState.RUNNING, ReplayJobState.PUBLISHING):
         result = await conn.execute(
             update(replay_items)
-            .where(replay_items.c.job_id == job_id, replay_items.c.outcome == "pending")
-            .values(outcome="cancelled")
+            .where(replay_items.c.job_id == job_id, replay_items.c.outcome == ReplayOutcome.PENDING)
+            .values(outcome=ReplayOutcome.CANCELLED)
         )
         cancelled = int(result.rowcount or 0)
         await conn.execute(
-            update(replay_jobs).where(replay_jobs.c.id == job_id).values(state="cancelling")
+            update(replay_jobs)
+            .where(replay_jobs.c.id == job_id)
+            .values(state=ReplayJobState.CANCELLING)
         )
     await record_audit(
         conn,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import ColumnElement
 
 from gateway.ops.filters import MessageFilter, conditions
-from gateway.ops.states import MessageState
+from gateway.states import MessageState
 from gateway.store.tables import messages
 
 __all__ = ["ELIGIBLE", "MAX_IDS", "ReplayKind", "Selection", "eligible_conditions"]

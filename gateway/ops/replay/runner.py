@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import OutboxRecord
@@ -20,9 +20,10 @@ from gateway.ops.publication import keep_publication
 from gateway.ops.replay.jobs import follow_message
 from gateway.ops.replay.model import ELIGIBLE, ReplayKind
 from gateway.ops.replay.retranslate import RetranslateError, Retranslator, SourcePayload
-from gateway.ops.states import MessageState
+from gateway.states import MessageState, ReplayJobState, ReplayOutcome
 from gateway.store import Store
-from gateway.store.tables import message_events, messages, replay_items, replay_jobs
+from gateway.store.history import Event, record_event, record_events
+from gateway.store.tables import messages, replay_items, replay_jobs
 
 __all__ = ["ReplayRunner"]
 
@@ -92,12 +93,20 @@ class ReplayRunner:
                         replay_jobs.c.state,
                         replay_jobs.c.created_by,
                     )
-                    .where(replay_jobs.c.state.in_(("running", "publishing", "cancelling")))
+                    .where(
+                        replay_jobs.c.state.in_(
+                            (
+                                ReplayJobState.RUNNING,
+                                ReplayJobState.PUBLISHING,
+                                ReplayJobState.CANCELLING,
+                            )
+                        )
+                    )
                     .order_by(replay_jobs.c.created_at)
                 )
             ).all()
         for job in jobs:
-            if job.state == "running":
+            if job.state == ReplayJobState.RUNNING:
                 try:
                     await self._chunk(job.id, ReplayKind(job.kind), job.created_by)
                 except Exception as exc:
@@ -105,7 +114,7 @@ class ReplayRunner:
                     raise
                 return True
         for job in jobs:
-            await self._settle(job.id, job.kind, cancelled=job.state == "cancelling")
+            await self._settle(job.id, job.kind, cancelled=job.state == ReplayJobState.CANCELLING)
         return False
 
     # --- putting items back --------------------------------------------------------------
@@ -118,13 +127,16 @@ class ReplayRunner:
         now = self._clock()
         async with self._store.write() as conn:
             state = await conn.scalar(select(replay_jobs.c.state).where(replay_jobs.c.id == job_id))
-            if state != "running":
+            if state != ReplayJobState.RUNNING:
                 return
             pending = (
                 (
                     await conn.execute(
                         select(replay_items.c.message_seq)
-                        .where(replay_items.c.job_id == job_id, replay_items.c.outcome == "pending")
+                        .where(
+                            replay_items.c.job_id == job_id,
+                            replay_items.c.outcome == ReplayOutcome.PENDING,
+                        )
                         .order_by(replay_items.c.message_seq)
                         .limit(size)
                     )
@@ -134,7 +146,9 @@ class ReplayRunner:
             )
             if not pending:
                 await conn.execute(
-                    update(replay_jobs).where(replay_jobs.c.id == job_id).values(state="publishing")
+                    update(replay_jobs)
+                    .where(replay_jobs.c.id == job_id)
+                    .values(state=ReplayJobState.PUBLISHING)
                 )
                 log.info("replay_job_queued", job_id=job_id)
                 return
@@ -146,9 +160,9 @@ class ReplayRunner:
                         .where(
                             replay_items.c.job_id == job_id,
                             replay_items.c.message_seq.in_(pending),
-                            replay_items.c.outcome == "pending",
+                            replay_items.c.outcome == ReplayOutcome.PENDING,
                         )
-                        .values(outcome="queued")
+                        .values(outcome=ReplayOutcome.QUEUED)
                         .returning(replay_items.c.message_seq)
                     )
                 )
@@ -177,25 +191,24 @@ class ReplayRunner:
             await conn.execute(
                 update(messages)
                 .where(messages.c.seq.in_(seqs), messages.c.state.in_(eligible))
-                .values(state=MessageState.QUEUED.value)
+                .values(state=MessageState.QUEUED)
                 .returning(messages.c.seq, messages.c.id)
             )
         ).all()
-        if requeued:
-            await conn.execute(
-                insert(message_events),
-                [
-                    {
-                        "message_id": r.id,
-                        "at": at,
-                        "state": MessageState.QUEUED.value,
-                        "actor": actor,
-                        "code": "republish",
-                        "detail": f"replay job {job_id}",
-                    }
-                    for r in requeued
-                ],
-            )
+        await record_events(
+            conn,
+            [
+                Event(
+                    MessageState.QUEUED,
+                    at,
+                    actor,
+                    message_id=r.id,
+                    code="republish",
+                    detail=f"replay job {job_id}",
+                )
+                for r in requeued
+            ],
+        )
         await self._skip_changed(conn, job_id, set(seqs) - {r.seq for r in requeued})
 
     async def _skip_changed(self, conn: AsyncConnection, job_id: str, seqs: set[int]) -> None:
@@ -214,7 +227,7 @@ class ReplayRunner:
             .where(
                 replay_items.c.job_id == job_id, replay_items.c.message_seq == bindparam("b_seq")
             )
-            .values(outcome="skipped", detail=bindparam("b_detail")),
+            .values(outcome=ReplayOutcome.SKIPPED, detail=bindparam("b_detail")),
             [
                 {"b_seq": seq, "b_detail": f"message was {states.get(seq, 'gone')}"}
                 for seq in sorted(seqs)
@@ -263,7 +276,7 @@ class ReplayRunner:
                 outcomes.append(
                     {
                         "b_seq": message.seq,
-                        "b_outcome": "error",
+                        "b_outcome": ReplayOutcome.ERROR,
                         "b_new": None,
                         "b_detail": str(exc)[:2000],
                     }
@@ -273,7 +286,7 @@ class ReplayRunner:
                 outcomes.append(
                     {
                         "b_seq": message.seq,
-                        "b_outcome": "skipped",
+                        "b_outcome": ReplayOutcome.SKIPPED,
                         "b_new": None,
                         "b_detail": "re-translation gives the same message",
                     }
@@ -281,7 +294,12 @@ class ReplayRunner:
                 continue
             await _insert_superseding(conn, record, message, actor=actor, at=at, job_id=job_id)
             outcomes.append(
-                {"b_seq": message.seq, "b_outcome": "queued", "b_new": record.id, "b_detail": None}
+                {
+                    "b_seq": message.seq,
+                    "b_outcome": ReplayOutcome.QUEUED,
+                    "b_new": record.id,
+                    "b_detail": None,
+                }
             )
         if outcomes:
             await conn.execute(
@@ -308,8 +326,8 @@ class ReplayRunner:
                 .where(
                     and_(
                         replay_items.c.job_id == job_id,
-                        replay_items.c.outcome == "queued",
-                        messages.c.state.in_(("queued", "held")),
+                        replay_items.c.outcome == ReplayOutcome.QUEUED,
+                        messages.c.state.in_((MessageState.QUEUED, MessageState.HELD)),
                     )
                 )
             )
@@ -319,16 +337,21 @@ class ReplayRunner:
         async with self._store.write() as conn:
             await conn.execute(
                 update(replay_items)
-                .where(replay_items.c.job_id == job_id, replay_items.c.outcome == "queued")
+                .where(
+                    replay_items.c.job_id == job_id, replay_items.c.outcome == ReplayOutcome.QUEUED
+                )
                 .values(outcome=follow_state)
             )
             await conn.execute(
                 update(replay_jobs)
                 .where(
                     replay_jobs.c.id == job_id,
-                    replay_jobs.c.state.in_(("publishing", "cancelling")),
+                    replay_jobs.c.state.in_((ReplayJobState.PUBLISHING, ReplayJobState.CANCELLING)),
                 )
-                .values(state="cancelled" if cancelled else "done", finished_at=self._clock())
+                .values(
+                    state=ReplayJobState.CANCELLED if cancelled else ReplayJobState.DONE,
+                    finished_at=self._clock(),
+                )
             )
         log.info("replay_job_finished", job_id=job_id, cancelled=cancelled)
 
@@ -369,16 +392,18 @@ async def _insert_superseding(
     )
     await keep_publication(conn, [old.seq])
     await conn.execute(
-        update(messages).where(messages.c.seq == old.seq).values(state=MessageState.REPLAYED.value)
+        update(messages).where(messages.c.seq == old.seq).values(state=MessageState.REPLAYED)
     )
-    await conn.execute(
-        insert(message_events).values(
+    await record_event(
+        conn,
+        Event(
+            MessageState.REPLAYED,
+            at,
+            actor,
             message_id=old.id,
             inbound_id=old.inbound_id,
-            at=at,
-            state=MessageState.REPLAYED.value,
-            actor=actor,
             code="retranslate",
             detail=f"replay job {job_id}; superseded by {record.id}",
-        )
+            moved_from=old.state,
+        ),
     )
