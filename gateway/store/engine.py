@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 __all__ = ["Store"]
@@ -65,6 +65,27 @@ class Store:
             yield conn
 
     @asynccontextmanager
+    async def schema_change(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction for migrations. SQLite changes a table's constraints only by
+        recreating it, and dropping a table that others reference breaks their foreign keys
+        until the new one takes its name: as SQLite's own procedure for this says, foreign
+        keys are off (which only works outside a transaction) and are checked before commit."""
+        if self._write_turn is None:
+            async with self.write() as conn:
+                yield conn
+            return
+        async with self._write_turn, self._writer.connect() as conn:
+            await conn.run_sync(_foreign_keys, on=False)
+            try:
+                async with conn.begin():
+                    yield conn
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            finally:
+                await conn.run_sync(_foreign_keys, on=True)
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self._reader.connect() as conn:
             yield conn
@@ -77,6 +98,14 @@ class Store:
         await self._writer.dispose()
         if self._reader is not self._writer:
             await self._reader.dispose()
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    # On the driver's connection: a statement through SQLAlchemy would begin a transaction,
+    # inside which SQLite ignores this pragma.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
 
 
 def _json_dumps(value: Any) -> str:

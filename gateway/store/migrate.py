@@ -30,5 +30,5 @@ async def upgrade(store: Store, revision: str = "heads") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with store.write() as conn:
+    async with store.schema_change() as conn:
         await conn.run_sync(_upgrade)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -21,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+
+from gateway.states import STATE_COLUMNS, MessageState
 
 __all__ = [
     "INDEXED_OFF_PATH_STATES",
@@ -45,7 +48,7 @@ __all__ = [
 ]
 
 #: States with their own partial indexes (ops lists messages in them; few are there).
-INDEXED_OFF_PATH_STATES = ("failed", "held", "replayed")
+INDEXED_OFF_PATH_STATES = (MessageState.FAILED, MessageState.HELD, MessageState.REPLAYED)
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
@@ -71,7 +74,7 @@ inbound = Table(
     Column("content_type", String(100), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    # received -> accepted | rejected (| partially_accepted for files)
+    # gateway.states.InboundState (received -> accepted | rejected; files: validating first)
     Column("state", String(24), nullable=False),
     # Set only once accepted: a repeat with the same key or content gets the stored answer.
     Column("idempotency_key", String(200)),
@@ -110,7 +113,7 @@ messages = Table(
     Column("source", String(200), nullable=False),
     Column("event_time", String(32), nullable=False),
     Column("value", LargeBinary, nullable=False),  # JSON data, exactly as published
-    # queued -> published | failed; failed -> queued (replay); queued <-> held
+    # gateway.states.MessageState (staged -> queued -> published | failed; replay; hold)
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("error_code", String(64)),
@@ -140,7 +143,8 @@ message_events = Table(
     Column("message_id", String(64)),
     Column("inbound_id", String(36)),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("state", String(16), nullable=False),
+    # gateway.states.EventState: the state moved to (message or inbound), or ``purged``
+    Column("state", String(24), nullable=False),
     Column("actor", String(64), nullable=False),
     Column("code", String(64)),
     Column("detail", Text),
@@ -250,7 +254,7 @@ replay_jobs = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("kind", String(16), nullable=False),  # republish | retranslate
-    # running -> done | cancelled | failed
+    # gateway.states.ReplayJobState: running -> publishing -> done; cancelling -> cancelled
     Column("state", String(16), nullable=False),
     Column("selection", JSON, nullable=False),  # the ids or filter it was created from
     Column("reason", Text, nullable=False),
@@ -428,3 +432,13 @@ upload_workers = Table(
     Index("ix_upload_workers_agency_kvk_worker_id", "agency_kvk", "worker_id"),
     Index("ix_upload_workers_upload_id", "upload_id"),
 )
+
+
+# === states (migration 0005_states) ===========================================================
+# Every state column holds only its vocabulary (gateway/states.py). The migration writes the
+# lists out; a test compares them with the enums.
+for (_table, _column), _states in STATE_COLUMNS.items():
+    _values = ", ".join(f"'{s.value}'" for s in _states)
+    metadata.tables[_table].append_constraint(
+        CheckConstraint(f"{_column} IN ({_values})", name=f"ck_{_table}_{_column}")
+    )
