@@ -7,8 +7,10 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import select
 
 from gateway.localkafka import LocalKafka
+from gateway.store.tables import message_events
 from tests.kafka_reader import read_topic
 
 HEADER = (
@@ -196,3 +198,28 @@ async def test_a_profile_that_accepts_valid_rows_publishes_them_and_reports_the_
         (4, "Sofinummer", "invalid_bsn"),
     ]
     assert errors["errors"][1]["value"] == "******819"
+
+
+async def test_a_partially_accepted_upload_says_so_in_its_history(make_upload_gateway) -> None:
+    body = (
+        b"Employee ID,Sofinummer,Assignment,Date,Hour type,Hours,Percentage,Rate\n"
+        b"E-1,234567806,UW-1,2026-11-09,regular,7.50,100,\n"
+        b"E-1,234567806,UW-1,2026-11-10,regular,27.50,100,\n"
+    )
+    async with make_upload_gateway() as gw:
+        status = await gw.upload_settled(body, as_client="andere-uitzend")
+        async with gw.ctx.store.read() as conn:
+            history = (
+                await conn.execute(
+                    select(message_events.c.state, message_events.c.code)
+                    .where(message_events.c.inbound_id == status["upload_id"])
+                    .order_by(message_events.c.seq)
+                )
+            ).all()
+
+    assert status["status"] == "partially_accepted"
+    assert [tuple(e) for e in history] == [
+        ("received", None),
+        ("validating", None),
+        ("partially_accepted", None),
+    ]
