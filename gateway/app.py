@@ -61,6 +61,7 @@ def build_context(
         events=events,
         metrics=metrics,
         on_queued=relay.wake if relay is not None else (lambda: None),
+        offload_min_bytes=settings.offload_min_bytes,
     )
     registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
     ctx = GatewayContext(

@@ -1,27 +1,37 @@
 """Durable intake: the raw payload and its canonical messages are stored in one transaction
 before the sender hears anything; a repeated submission gets the original answer back.
 
-Channels (REST, SOAP, uploads) call :meth:`Intake.submit` with the payload, a translate
-function (an adapter) and an authorise function (may this sender send this message?).
+Every channel (REST, StUF SOAP push, batch files and pull, uploads) uses the same operations:
+
+* :meth:`Intake.accept` stores a submission with the drafts its adapter made of it (group
+  commit) and answers with a :class:`Receipt`, or with the original one for a repeat;
+* :meth:`Intake.reject` keeps a refused submission raw, for ops, with the error the sender got;
+* :meth:`Intake.register_file` records an uploaded file, kept on disk, for later processing;
+* :meth:`Intake.submit` is the convenience for channels whose adapter translates a whole body
+  at once (REST): translate, authorise, then accept or reject.
+
+:func:`inbound_row` is the one place an inbound row is built.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.base import Draft, Issue, TranslationError
 from gateway.errors import Forbidden, GatewayError, IdempotencyConflict, InvalidMessage
-from gateway.events import EventFactory, format_time
+from gateway.events import EventFactory, OutboxRecord, format_time
 from gateway.group_commit import GroupCommitter
 from gateway.metrics import Metrics
+from gateway.offload import off_loop
 from gateway.states import InboundState
 from gateway.store import Store
 from gateway.store.intake_repo import (
@@ -31,7 +41,14 @@ from gateway.store.intake_repo import (
     insert_inbound,
 )
 
-__all__ = ["Intake", "Receipt", "Submission", "content_hash"]
+__all__ = [
+    "Intake",
+    "Receipt",
+    "StoredFile",
+    "Submission",
+    "content_hash",
+    "inbound_row",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +64,15 @@ class Submission:
     idempotency_key: str | None = None
     external_ref: str | None = None
     correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A payload kept as a file (relative to the data directory) instead of in the row."""
+
+    path: str
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +98,49 @@ def content_hash(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+def inbound_row(
+    submission: Submission,
+    *,
+    inbound_id: str,
+    received_at: datetime,
+    state: InboundState,
+    status_code: int,
+    response: Mapping[str, Any],
+    digest: str | None = None,
+    error_code: str | None = None,
+    stored: StoredFile | None = None,
+) -> InboundRow:
+    """The row that records one submission: its payload (or the file it is kept in), who sent
+    it through which channel, and the answer the sender got."""
+    if stored is not None:
+        payload: bytes | None = None
+        size = stored.size
+        digest = stored.sha256
+    else:
+        payload = submission.payload
+        size = len(payload)
+        digest = digest or content_hash(payload)
+    return InboundRow(
+        id=inbound_id,
+        sender=submission.sender,
+        channel=submission.channel,
+        adapter=submission.adapter,
+        content_type=submission.content_type,
+        content_hash=digest,
+        received_at=received_at,
+        state=state,
+        payload=payload,
+        payload_size=size,
+        status_code=status_code,
+        response=dict(response),
+        idempotency_key=submission.idempotency_key,
+        external_ref=submission.external_ref,
+        error_code=error_code,
+        correlation_id=submission.correlation_id,
+        payload_path=stored.path if stored is not None else None,
+    )
+
+
 class Intake:
     def __init__(
         self,
@@ -81,16 +150,101 @@ class Intake:
         metrics: Metrics,
         on_queued: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        offload_min_bytes: int = 16 * 1024,
     ) -> None:
         self._store = store
         self._events = events
         self._metrics = metrics
         self._on_queued = on_queued
         self._clock = clock
+        self._offload_min_bytes = offload_min_bytes
         self._committer = GroupCommitter(store)
 
     async def close(self) -> None:
         await self._committer.close()
+
+    # --- the operations ---------------------------------------------------------------------
+    async def accept(self, submission: Submission, drafts: Sequence[Draft]) -> Receipt:
+        """Stores the submission and its messages durably; the receipt once committed.
+
+        A repeat (same idempotency key, or same content, from this sender) gets the stored
+        answer (``repeated``); the same key with other content is kept as rejected and raises
+        :class:`IdempotencyConflict`.
+        """
+        # A repeat is found by the store's unique constraints when it is written, not by a
+        # query before: repeats are rare, and one round trip less per submission matters on
+        # the synchronous channels.
+        received_at = self._clock()
+        digest, records = await off_loop(
+            len(submission.payload),
+            self._offload_min_bytes,
+            self._records,
+            submission,
+            drafts,
+            received_at,
+        )
+        return await self._accept(submission, digest, received_at, records)
+
+    async def reject(
+        self,
+        submission: Submission,
+        failure: GatewayError | TranslationError,
+        *,
+        error_code: str | None = None,
+    ) -> GatewayError:
+        """Keeps a refused submission raw for ops (with the issues, the error code, a metric
+        and one log line); returns the error the sender is to hear."""
+        error = (
+            InvalidMessage(failure.summary, issues=failure.issues)
+            if isinstance(failure, TranslationError)
+            else failure
+        )
+        inbound_id = str(uuid.uuid4())
+        row = inbound_row(
+            submission,
+            inbound_id=inbound_id,
+            received_at=self._clock(),
+            state=InboundState.REJECTED,
+            status_code=error.status,
+            response={"code": error.code, "detail": error.detail, "issues": _issues(error.issues)},
+            error_code=error_code or failure.code,
+        )
+        async with self._store.write() as conn:
+            await insert_inbound(conn, row)
+        self._metrics.rejected.labels(submission.channel, error.code).inc()
+        log.info(
+            "submission_rejected",
+            channel=submission.channel,
+            sender=submission.sender,
+            inbound_id=inbound_id,
+            code=error.code,
+            issues=len(error.issues),
+        )
+        return error
+
+    async def register_file(
+        self,
+        conn: AsyncConnection,
+        submission: Submission,
+        stored: StoredFile,
+        *,
+        inbound_id: str,
+        received_at: datetime,
+        response: Mapping[str, Any],
+    ) -> None:
+        """Records a file kept on disk as received, in the caller's transaction (the channel
+        writes its own bookkeeping beside it); the channel processes it later.
+        ``submission.payload`` is not stored: the payload is the file."""
+        row = inbound_row(
+            submission,
+            inbound_id=inbound_id,
+            received_at=received_at,
+            state=InboundState.RECEIVED,
+            status_code=202,
+            response=response,
+            stored=stored,
+        )
+        await insert_inbound(conn, row)
 
     async def submit(
         self,
@@ -98,48 +252,75 @@ class Intake:
         translate: Callable[[bytes], list[Draft]],
         authorize: Callable[[Draft], None] = lambda _draft: None,
     ) -> Receipt:
-        # A repeat is found by the store's unique constraints when it is written, not by a
-        # query before: repeats are rare, and one round trip less per submission matters on
-        # the synchronous channels.
-        digest = content_hash(submission.payload)
+        """Translate and authorise the whole payload, then :meth:`accept` or :meth:`reject`."""
         received_at = self._clock()
-        inbound_id = str(uuid.uuid4())
         try:
-            drafts = translate(submission.payload)
-            for draft in drafts:
-                authorize(draft)
-        except TranslationError as exc:
-            error: GatewayError = InvalidMessage(exc.summary, issues=exc.issues)
-            await self._reject(submission, inbound_id, digest, received_at, error, exc.code)
-            raise error from None
-        except Forbidden as exc:
-            await self._reject(submission, inbound_id, digest, received_at, exc, exc.code)
-            raise
+            digest, records = await off_loop(
+                len(submission.payload),
+                self._offload_min_bytes,
+                self._translate,
+                submission,
+                translate,
+                authorize,
+                received_at,
+            )
+        except (TranslationError, Forbidden) as exc:
+            raise await self.reject(submission, exc) from None
         except Exception as exc:
             # A bug in an adapter must not lose the payload: keep it for ops, then fail.
-            log.exception("translate_crashed", channel=submission.channel, inbound_id=inbound_id)
+            log.exception("translate_crashed", channel=submission.channel)
             error = GatewayError("the gateway could not process this payload; it was kept")
-            await self._reject(submission, inbound_id, digest, received_at, error, "crashed")
-            raise error from exc
+            raise await self.reject(submission, error, error_code="crashed") from exc
+        return await self._accept(submission, digest, received_at, records)
 
+    # --- the parts ----------------------------------------------------------------------------
+    def _translate(
+        self,
+        submission: Submission,
+        translate: Callable[[bytes], list[Draft]],
+        authorize: Callable[[Draft], None],
+        received_at: datetime,
+    ) -> tuple[str, list[OutboxRecord]]:
+        drafts = translate(submission.payload)
+        for draft in drafts:
+            authorize(draft)
+        return self._records(submission, drafts, received_at)
+
+    def _records(
+        self, submission: Submission, drafts: Sequence[Draft], received_at: datetime
+    ) -> tuple[str, list[OutboxRecord]]:
+        digest = content_hash(submission.payload)
         records = self._events.build(
             drafts, sender=submission.sender, content_hash=digest, received_at=received_at
         )
+        return digest, records
+
+    async def _accept(
+        self,
+        submission: Submission,
+        digest: str,
+        received_at: datetime,
+        records: list[OutboxRecord],
+    ) -> Receipt:
+        inbound_id = str(uuid.uuid4())
         receipt = Receipt(inbound_id, [r.id for r in records], format_time(received_at))
-        row = _inbound_row(
+        row = inbound_row(
             submission,
-            inbound_id,
-            digest,
-            received_at,
+            inbound_id=inbound_id,
+            received_at=received_at,
             state=InboundState.ACCEPTED,
             status_code=202,
             response=receipt.as_response(),
+            digest=digest,
         )
         try:
             await self._committer.write(row, records)
         except IntegrityError:
             # Sent before (or racing an identical request): answer as it was answered.
-            earlier = await self._earlier(submission, digest)
+            try:
+                earlier = await self._earlier(submission, digest)
+            except IdempotencyConflict as exc:
+                raise await self.reject(submission, exc) from None
             if earlier is None:
                 raise
             return earlier
@@ -187,68 +368,6 @@ class Intake:
             repeated=True,
             extra={k: v for k, v in stored.items() if k not in _RECEIPT_KEYS},
         )
-
-    async def _reject(
-        self,
-        submission: Submission,
-        inbound_id: str,
-        digest: str,
-        received_at: datetime,
-        error: GatewayError,
-        error_code: str,
-    ) -> None:
-        row = _inbound_row(
-            submission,
-            inbound_id,
-            digest,
-            received_at,
-            state=InboundState.REJECTED,
-            status_code=error.status,
-            response={"code": error.code, "detail": error.detail, "issues": _issues(error.issues)},
-            error_code=error_code,
-        )
-        async with self._store.write() as conn:
-            await insert_inbound(conn, row)
-        self._metrics.rejected.labels(submission.channel, error.code).inc()
-        log.info(
-            "submission_rejected",
-            channel=submission.channel,
-            sender=submission.sender,
-            inbound_id=inbound_id,
-            code=error.code,
-            issues=len(error.issues),
-        )
-
-
-def _inbound_row(
-    submission: Submission,
-    inbound_id: str,
-    digest: str,
-    received_at: datetime,
-    *,
-    state: InboundState,
-    status_code: int,
-    response: dict[str, Any],
-    error_code: str | None = None,
-) -> InboundRow:
-    return InboundRow(
-        id=inbound_id,
-        sender=submission.sender,
-        channel=submission.channel,
-        adapter=submission.adapter,
-        content_type=submission.content_type,
-        content_hash=digest,
-        received_at=received_at,
-        state=state,
-        payload=submission.payload,
-        payload_size=len(submission.payload),
-        status_code=status_code,
-        response=response,
-        idempotency_key=submission.idempotency_key,
-        external_ref=submission.external_ref,
-        error_code=error_code,
-        correlation_id=submission.correlation_id,
-    )
 
 
 _RECEIPT_KEYS = frozenset({"inbound_id", "status", "received_at", "message_ids"})

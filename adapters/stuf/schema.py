@@ -1,8 +1,9 @@
-"""The gateway's StUF schemas (``xsd/``), compiled once per adapter on first use."""
+"""The gateway's StUF schemas (``xsd/``), compiled on first use in each thread."""
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
@@ -43,13 +44,18 @@ class SchemaSet:
 
     def __init__(self, entry: Path = XSD_DIR / _ENTRY) -> None:
         self._entry = entry
-        self._schema: etree.XMLSchema | None = None
+        # One validator per thread (the gateway validates large messages in worker threads):
+        # a validator keeps the errors of its last run on itself, so two threads sharing one
+        # would read each other's errors. Compiling the set takes about 10 ms.
+        self._local = threading.local()
 
     @property
     def schema(self) -> etree.XMLSchema:
-        if self._schema is None:
-            self._schema = etree.XMLSchema(etree.parse(str(self._entry), safe_parser()))
-        return self._schema
+        schema: etree.XMLSchema | None = getattr(self._local, "schema", None)
+        if schema is None:
+            schema = etree.XMLSchema(etree.parse(str(self._entry), safe_parser()))
+            self._local.schema = schema
+        return schema
 
     def issues(self, message: etree._Element, *, limit: int = 20) -> list[Issue]:
         """Every schema error of ``message`` (up to ``limit``), with line and element path."""

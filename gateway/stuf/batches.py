@@ -20,7 +20,8 @@ import contextlib
 import hashlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -254,15 +255,29 @@ class _Run:
         self._first = True
         self.counts = {"total": 0, "accepted": 0, "repeated": 0, "ignored": 0, "rejected": 0}
 
-    async def all(self, items: Any, report: IO[bytes]) -> str | None:
+    async def all(self, items: Iterable[BatchItem], report: IO[bytes]) -> str | None:
         tasks: set[asyncio.Task[None]] = set()
         fatal: str | None = None
+        # Reading the file and preparing each message (parse, XSD, mapping) is CPU work: it
+        # runs in one thread of its own, off the event loop, while earlier messages are
+        # stored. One thread, because lxml's iterparse must stay in the thread it started in.
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stuf-batch-reader")
+        loop = asyncio.get_running_loop()
+        source = iter(items)
+
+        def next_one() -> tuple[BatchItem, Prepared | None] | None:
+            item = next(source, None)
+            if item is None:
+                return None
+            return item, (self._prepare(item) if item.fatal is None else None)
+
         try:
-            for item in items:
-                if item.fatal is not None:
-                    fatal = "; ".join(f"{i.where}: {i.message}" for i in item.fatal.issues)
+            while (read := await loop.run_in_executor(reader, next_one)) is not None:
+                item, prepared = read
+                if prepared is None:  # the file breaks off here
+                    issues = item.fatal.issues if item.fatal else ()
+                    fatal = "; ".join(f"{i.where}: {i.message}" for i in issues)
                     break
-                prepared = self._prepare(item)
                 waits = [
                     self._last_of_person[p] for p in prepared.persons if p in self._last_of_person
                 ]
@@ -275,12 +290,12 @@ class _Run:
                 for person in prepared.persons:
                     self._last_of_person[person] = task
                 task.add_done_callback(self._forget)
-                await asyncio.sleep(0)  # let stores progress while the file is read
             if tasks:
                 await asyncio.gather(*tasks)
         finally:
             for task in list(tasks):
                 task.cancel()
+            reader.shutdown(wait=False, cancel_futures=True)
         return fatal
 
     def _prepare(self, item: BatchItem) -> Prepared:

@@ -1,14 +1,12 @@
 """One StUF message from one client, whatever channel brought it (SOAP, batch file, pull):
-``prepare`` reads, checks and maps it (CPU only); ``commit`` stores it through the intake and
-says what became of it. Rejected messages are kept for ops, raw, like the intake keeps them.
+``prepare`` reads, checks and maps it (CPU only, safe in a worker thread); ``commit`` hands it
+to the intake (``accept``, or ``reject``: a refused message is kept raw for ops, as on every
+channel) and says what became of it.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
@@ -22,10 +20,8 @@ from adapters.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 from adapters.stuf.translate import StufAdapter, canonical_bytes, object_views
 from gateway.auth import Client
 from gateway.context import GatewayContext
-from gateway.errors import Forbidden, GatewayError, IdempotencyConflict
-from gateway.intake import Receipt, Submission, content_hash
-from gateway.states import InboundState
-from gateway.store.intake_repo import InboundRow, insert_inbound
+from gateway.errors import Forbidden, GatewayError
+from gateway.intake import Receipt, Submission
 from gateway.store.stuf_repo import is_known_candidate
 from gateway.stuf.checks import check_objects, check_systems
 
@@ -155,23 +151,16 @@ class StufPipeline:
     async def commit(self, prepared: Prepared) -> Outcome:
         intake = self._ctx.intake
         if prepared.failure is not None:
-            failure = prepared.failure
-            try:
-                await intake.submit(prepared.submission, translate=_raising(failure))
-            except GatewayError as exc:
-                return Outcome("rejected", prepared, error=exc)
-            raise AssertionError("the intake accepted a message that failed its checks")
+            error = await intake.reject(prepared.submission, prepared.failure)
+            return Outcome("rejected", prepared, error=error)
         if prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn):
             self._ctx.metrics.ignored.labels("stuf-nps-not-a-candidate").inc()
             log.info("stuf_nps_ignored", channel=prepared.channel, sender=prepared.client.id)
             return Outcome("ignored", prepared)
-        drafts = prepared.drafts
         try:
-            receipt = await intake.submit(prepared.submission, translate=lambda _payload: drafts)
-        except IdempotencyConflict as exc:
-            await self._keep_rejected(prepared.submission, exc)
-            return Outcome("rejected", prepared, error=exc)
+            receipt = await intake.accept(prepared.submission, prepared.drafts)
         except GatewayError as exc:
+            # A reused referentienummer (IdempotencyConflict) was kept as rejected by the intake.
             return Outcome("rejected", prepared, error=exc)
         return Outcome("repeated" if receipt.repeated else "accepted", prepared, receipt=receipt)
 
@@ -181,36 +170,6 @@ class StufPipeline:
         key = self._ctx.events.person_key(bsn)
         async with self._ctx.store.read() as conn:
             return await is_known_candidate(conn, key)
-
-    async def _keep_rejected(self, submission: Submission, error: GatewayError) -> None:
-        """The intake refuses a reused referentienummer before storing; keep it for ops."""
-        row = InboundRow(
-            id=str(uuid.uuid4()),
-            sender=submission.sender,
-            channel=submission.channel,
-            adapter=submission.adapter,
-            content_type=submission.content_type,
-            content_hash=content_hash(submission.payload),
-            received_at=datetime.now(UTC),
-            state=InboundState.REJECTED,
-            payload=submission.payload,
-            payload_size=len(submission.payload),
-            status_code=error.status,
-            response={"code": error.code, "detail": error.detail, "issues": []},
-            external_ref=submission.external_ref,
-            error_code=error.code,
-            correlation_id=submission.correlation_id,
-        )
-        async with self._ctx.store.write() as conn:
-            await insert_inbound(conn, row)
-        self._ctx.metrics.rejected.labels(submission.channel, error.code).inc()
-
-
-def _raising(failure: Exception) -> Callable[[bytes], list[Draft]]:
-    def translate(_payload: bytes) -> list[Draft]:
-        raise failure
-
-    return translate
 
 
 def _bsn(value: object) -> str:

@@ -22,6 +22,7 @@ from adapters.stuf.xmlsafe import parse
 from gateway.api.deps import read_body
 from gateway.auth import Client
 from gateway.errors import GatewayError, NotFound
+from gateway.offload import off_loop
 from gateway.stuf.answers import bv03, fault_body
 from gateway.stuf.faults import fault_for
 from gateway.stuf.pipeline import Prepared
@@ -73,26 +74,32 @@ def soap_routes(service: StufService) -> APIRouter:
         try:
             client = ctx.clients.authenticate(request.headers.get("authorization"))
             body = await read_body(request, ctx.settings.max_body_bytes)
-            try:
-                soap = open_envelope(parse(body, service.adapter.limits))
-                version = soap.version
-                prepared = service.pipeline.prepare(
-                    client,
-                    soap.message,
-                    channel=CHANNEL,
-                    soap_action=_soap_action(request, version),
-                    correlation_id=correlation_id,
-                )
-            except TranslationError as exc:
-                prepared = service.pipeline.rejected_payload(
-                    client,
-                    body,
-                    exc,
-                    channel=CHANNEL,
-                    content_type=given_type[:100] or "text/xml",
-                    correlation_id=correlation_id,
-                )
-            outcome = await service.pipeline.commit(prepared)
+
+            def read(client: Client) -> tuple[SoapVersion, Prepared]:
+                try:
+                    soap = open_envelope(parse(body, service.adapter.limits))
+                    prepared = service.pipeline.prepare(
+                        client,
+                        soap.message,
+                        channel=CHANNEL,
+                        soap_action=_soap_action(request, soap.version),
+                        correlation_id=correlation_id,
+                    )
+                    return soap.version, prepared
+                except TranslationError as exc:
+                    prepared = service.pipeline.rejected_payload(
+                        client,
+                        body,
+                        exc,
+                        channel=CHANNEL,
+                        content_type=given_type[:100] or "text/xml",
+                        correlation_id=correlation_id,
+                    )
+                    return version, prepared
+
+            version, ready = await off_loop(len(body), ctx.settings.offload_min_bytes, read, client)
+            prepared = ready
+            outcome = await service.pipeline.commit(ready)
             if outcome.error is None:
                 answer = bv03(ctx.settings, prepared.stuurgegevens, client, outcome.receipt)
                 return Response(envelope(version, answer), media_type=content_type(version))

@@ -19,9 +19,9 @@ from adapters.payroll_csv import AgencyProfile
 from adapters.setu import detect_syntax
 from gateway.auth import Client
 from gateway.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
+from gateway.intake import Intake, StoredFile, Submission
 from gateway.states import InboundState
 from gateway.store import Store
-from gateway.store.intake_repo import InboundRow, insert_inbound
 from gateway.uploads import repo
 from gateway.uploads.errors import NoProfile
 from gateway.uploads.metrics import UploadMetrics
@@ -61,6 +61,7 @@ class UploadService:
         self,
         *,
         store: Store,
+        intake: Intake,
         data_dir: Path,
         profiles: Mapping[str, AgencyProfile],
         processor: UploadProcessor,
@@ -70,6 +71,7 @@ class UploadService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
+        self._intake = intake
         self._data_dir = data_dir
         self._profiles = profiles
         self.processor = processor
@@ -150,7 +152,14 @@ class UploadService:
         await asyncio.to_thread(keep, received, self._data_dir / relative)
         try:
             async with self._store.write() as conn:
-                await insert_inbound(conn, self._inbound_row(upload, source))
+                await self._intake.register_file(
+                    conn,
+                    _submission(upload, source),
+                    StoredFile(upload.payload_path, upload.size, upload.content_hash),
+                    inbound_id=upload.id,
+                    received_at=upload.received_at,
+                    response=upload.receipt(),
+                )
                 await repo.insert_upload(conn, upload)
         except IntegrityError:
             # The same file raced us: answer with the upload that won.
@@ -193,24 +202,6 @@ class UploadService:
             return "setu-json"
         return "csv"
 
-    def _inbound_row(self, upload: Upload, source: UploadSource) -> InboundRow:
-        return InboundRow(
-            id=upload.id,
-            sender=upload.sender,
-            channel="upload" if source.channel == "api" else "inbox",
-            adapter="payroll-csv" if upload.format == "csv" else "setu",
-            content_type=source.content_type or _default_type(upload.format),
-            content_hash=upload.content_hash,
-            received_at=upload.received_at,
-            state=InboundState.RECEIVED,
-            payload=None,
-            payload_path=upload.payload_path,
-            payload_size=upload.size,
-            status_code=202,
-            response=upload.receipt(),
-            external_ref=upload.file_name,
-        )
-
     # --- out -----------------------------------------------------------------------------
     async def get(self, upload_id: str, client: Client) -> Upload:
         async with self._store.read() as conn:
@@ -224,6 +215,17 @@ class UploadService:
     async def published(self, upload_id: str) -> int:
         async with self._store.read() as conn:
             return await repo.count_published(conn, upload_id)
+
+
+def _submission(upload: Upload, source: UploadSource) -> Submission:
+    return Submission(
+        sender=upload.sender,
+        channel="upload" if source.channel == "api" else "inbox",
+        content_type=source.content_type or _default_type(upload.format),
+        payload=b"",  # kept in the file at upload.payload_path
+        adapter="payroll-csv" if upload.format == "csv" else "setu",
+        external_ref=upload.file_name,
+    )
 
 
 def _agency_of(client: Client) -> str:

@@ -14,6 +14,7 @@ from adapters.setu import OfficialSchemas
 from gateway.auth import ClientRegistry
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
+from gateway.intake import Intake
 from gateway.settings import Settings
 from gateway.store import Store
 from gateway.uploads.errors import UploadSetupError
@@ -54,6 +55,7 @@ def build_upload_channel(
     settings: Settings,
     *,
     store: Store,
+    intake: Intake,
     events: EventFactory,
     registry: CollectorRegistry,
     clients: ClientRegistry,
@@ -85,6 +87,7 @@ def build_upload_channel(
     )
     service = UploadService(
         store=store,
+        intake=intake,
         data_dir=settings.data_dir,
         profiles=profiles,
         processor=processor,
@@ -110,6 +113,7 @@ def channel(ctx: GatewayContext) -> UploadChannel:
     return build_upload_channel(
         ctx.settings,
         store=ctx.store,
+        intake=ctx.intake,
         events=ctx.events,
         registry=ctx.metrics.registry,
         clients=ctx.clients,
