@@ -42,6 +42,8 @@ CONFIGS: tuple[tuple[str, str | None], ...] = (
     ("before: all on the event loop", str(1 << 40)),
     ("after: default offload threshold", None),
 )
+#: With --all-threaded: every body in a worker thread, to check the default threshold against.
+ALL_THREADED = ("every body in a worker thread", "0")
 
 
 def load(port: int, path: str, key: str, kind: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -184,6 +186,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duration", type=float, help="seconds per measurement")
     parser.add_argument(
+        "--all-threaded",
+        action="store_true",
+        help="also run the gateway with every body worked on in a thread (threshold 0)",
+    )
+    parser.add_argument(
         "--heavy-bytes",
         type=int,
         default=1024 * 1024,
@@ -203,7 +210,8 @@ def main() -> None:
             )
         finally:
             stop(bare)
-        for number, (label, threshold) in enumerate(CONFIGS):
+        configs = (*CONFIGS, ALL_THREADED) if args.all_threaded else CONFIGS
+        for number, (label, threshold) in enumerate(configs):
             gateways[label] = run_gateway(Path(tmp) / f"data-{number}", threshold, args)
 
     print(f"StUF synchronous push ({'quick' if args.quick else 'full'} run)")

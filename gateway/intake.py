@@ -175,14 +175,17 @@ class Intake:
         # query before: repeats are rare, and one round trip less per submission matters on
         # the synchronous channels.
         received_at = self._clock()
-        digest, records = await off_loop(
-            len(submission.payload),
-            self._offload_min_bytes,
-            self._records,
-            submission,
-            drafts,
-            received_at,
-        )
+        try:
+            digest, records = await off_loop(
+                len(submission.payload),
+                self._offload_min_bytes,
+                self._records,
+                submission,
+                drafts,
+                received_at,
+            )
+        except Exception as exc:
+            raise await self._crashed(submission) from exc
         return await self._accept(submission, digest, received_at, records)
 
     async def reject(
@@ -267,13 +270,17 @@ class Intake:
         except (TranslationError, Forbidden) as exc:
             raise await self.reject(submission, exc) from None
         except Exception as exc:
-            # A bug in an adapter must not lose the payload: keep it for ops, then fail.
-            log.exception("translate_crashed", channel=submission.channel)
-            error = GatewayError("the gateway could not process this payload; it was kept")
-            raise await self.reject(submission, error, error_code="crashed") from exc
+            raise await self._crashed(submission) from exc
         return await self._accept(submission, digest, received_at, records)
 
     # --- the parts ----------------------------------------------------------------------------
+    async def _crashed(self, submission: Submission) -> GatewayError:
+        # A bug in an adapter must not lose the payload: keep it for ops, then fail without
+        # telling the sender more than that.
+        log.exception("translate_crashed", channel=submission.channel)
+        error = GatewayError("the gateway could not process this payload; it was kept")
+        return await self.reject(submission, error, error_code="crashed")
+
     def _translate(
         self,
         submission: Submission,
