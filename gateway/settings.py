@@ -73,9 +73,12 @@ class Settings(BaseSettings):
     #: Largest body accepted on the JSON and SOAP endpoints (uploads stream and have their own).
     max_body_bytes: Annotated[int, Field(ge=1024)] = 20 * 1024 * 1024
     #: A REST or SOAP body of this many bytes or more is parsed, validated and mapped in a
-    #: worker thread instead of on the event loop (batch files always are). Below it the hop
-    #: to a thread and back costs more than the work: a typical kennisgeving (2-4 KiB) takes
-    #: well under a millisecond, and bench/bench_stuf_push.py shows it goes faster inline.
+    #: worker thread instead of on the event loop (batch files always are). Measured: a 1.6 KiB
+    #: kennisgeving takes 0.2 ms (parse, XSD, mapping); padded with SOAP header elements to
+    #: 8 KiB 0.3 ms, 27 KiB 2 ms, 1 MiB 200 ms; the hop to a thread and back about 50 us plus
+    #: a GIL hand-over. At 16 KiB the work is about 1 ms: a smaller body holds other
+    #: requests up for less than that inline, and the hop would be a sizeable share of it.
+    #: bench/bench_stuf_push.py compares it with 0 and with everything on the loop.
     offload_min_bytes: Annotated[int, Field(ge=0)] = 16 * 1024
 
     # --- StUF (SOAP service, batch files, pull client; docs/stuf.md) -----------------------
