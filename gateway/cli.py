@@ -202,38 +202,85 @@ def kafka_status(data_dir: DataDir = None, home: KafkaHome = None, port: KafkaPo
 def kafka_tail(
     topic: Annotated[str, typer.Option(help="Topic to read.")] = "flextensie.placements.v1",
     bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = "127.0.0.1:9092",
-    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest record.")] = True,
-    limit: Annotated[int, typer.Option(help="Stop after this many records (0: never).")] = 0,
+    from_beginning: Annotated[
+        bool, typer.Option("--from-beginning", help="Start at the oldest record instead.")
+    ] = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            help="How many records: the newest N, or with --from-beginning the oldest N "
+            "(0: every record from the start on, or only new ones, until Ctrl-C)."
+        ),
+    ] = 10,
 ) -> None:
     """Print records of a topic (key, ce_* headers, value) as JSON lines, as a consumer sees
-    them. Ctrl-C stops."""
+    them: by default the newest --limit records, in the order they were written. Ctrl-C stops."""
     import json
 
-    from aiokafka import AIOKafkaConsumer
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    def show(record: Any) -> None:
+        typer.echo(
+            json.dumps(
+                {
+                    "partition": record.partition,
+                    "offset": record.offset,
+                    "timestamp": record.timestamp,
+                    "key": record.key.decode() if record.key else None,
+                    "headers": {k: v.decode() for k, v in record.headers},
+                    "value": json.loads(record.value) if record.value else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+    async def newest(consumer: Any, partitions: list[Any]) -> None:
+        # Each partition from its end minus N; the newest N of the union by write time.
+        ends = await consumer.end_offsets(partitions)
+        starts = await consumer.beginning_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, max(starts[tp], ends[tp] - limit))
+        records: list[Any] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        pending = set(partitions)
+        while pending and loop.time() < deadline:
+            for tp in list(pending):
+                if await consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+            if not pending:
+                break
+            batch = await consumer.getmany(*pending, timeout_ms=500)
+            for tp, found in batch.items():
+                records.extend(r for r in found if r.offset < ends[tp])
+        records.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
+        for record in records[-limit:]:
+            show(record)
 
     async def run() -> None:
         consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            auto_offset_reset="earliest" if from_beginning else "latest",
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
         )
         await consumer.start()
-        seen = 0
         try:
+            # The consumer's own metadata (``topics()`` answers from a copy it keeps apart).
+            await consumer._client.force_metadata_update()
+            found = consumer.partitions_for_topic(topic)
+            if not found:
+                typer.secho(f"no topic {topic} on {bootstrap} (yet)", fg="yellow", err=True)
+                raise typer.Exit(1)
+            partitions = [TopicPartition(topic, p) for p in sorted(found)]
+            consumer.assign(partitions)
+            if not from_beginning and limit:
+                await newest(consumer, partitions)
+                return
+            if from_beginning:
+                await consumer.seek_to_beginning(*partitions)
+            else:
+                await consumer.seek_to_end(*partitions)
+            seen = 0
             async for record in consumer:
-                typer.echo(
-                    json.dumps(
-                        {
-                            "partition": record.partition,
-                            "offset": record.offset,
-                            "key": record.key.decode() if record.key else None,
-                            "headers": {k: v.decode() for k, v in record.headers},
-                            "value": json.loads(record.value) if record.value else None,
-                        },
-                        ensure_ascii=False,
-                    )
-                )
+                show(record)
                 seen += 1
                 if limit and seen >= limit:
                     break
@@ -242,6 +289,41 @@ def kafka_tail(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+@kafka_app.command(
+    "tools",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def kafka_tools(
+    ctx: typer.Context,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="kafka-console-consumer, kafka-console-producer, kafka-topics, kafka-configs, "
+            "kafka-consumer-groups or kafka-get-offsets (the kafka- prefix may be left off)."
+        ),
+    ],
+) -> None:
+    """Run one of Kafka's own command-line tools from the fetched jars, as bin/NAME.sh of a
+    Kafka download: the arguments after NAME go to the tool unchanged, e.g.
+    `flexgw kafka tools kafka-topics --bootstrap-server 127.0.0.1:9092 --list`."""
+    import subprocess
+
+    from gateway.localkafka import KafkaError
+
+    broker = _local_kafka(None, None, 9092)
+    try:
+        broker.fetch(say=_say)
+        command = broker.tool_command(name, list(ctx.args))
+    except KafkaError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from None
+    try:
+        code = subprocess.run(command, check=False).returncode  # noqa: S603 - no shell
+    except KeyboardInterrupt:
+        code = 0  # the console consumer runs until Ctrl-C: a normal end
+    raise typer.Exit(code)
 
 
 # --- clients ---------------------------------------------------------------------------------
@@ -339,8 +421,9 @@ def dev(
         )
     )
     # uvicorn re-raises the signal that stopped it once it has shut down; turned into an
-    # exit here, so that SIGTERM (not only Ctrl-C) also stops the broker below.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # exit here, so that SIGTERM (not only Ctrl-C) also stops the broker below. SIGTERM is the
+    # ordinary way to stop a service (make, systemd, a container): a clean stop exits 0.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         _serve(settings)
     finally:

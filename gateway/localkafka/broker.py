@@ -7,21 +7,34 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import os
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["KAFKA_VERSION", "KafkaError", "LocalKafka"]
+__all__ = ["KAFKA_TOOLS", "KAFKA_VERSION", "KafkaError", "LocalKafka"]
 
 KAFKA_VERSION = "4.4.0"
 POM = Path(__file__).with_name("pom.xml")
+
+#: Kafka's command-line tools (the ``bin/kafka-*.sh`` of a Kafka download) by script name,
+#: run from the fetched jars by ``flexgw kafka tools NAME``.
+KAFKA_TOOLS = {
+    "kafka-console-consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "kafka-console-producer": "org.apache.kafka.tools.ConsoleProducer",
+    "kafka-topics": "org.apache.kafka.tools.TopicCommand",
+    "kafka-configs": "org.apache.kafka.tools.ConfigCommand",
+    "kafka-consumer-groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+    "kafka-get-offsets": "org.apache.kafka.tools.GetOffsetShell",
+}
 
 
 class KafkaError(RuntimeError):
@@ -48,7 +61,10 @@ class LocalKafka:
 
     @property
     def libs(self) -> Path:
-        return self.cache / f"kafka-{self.version}" / "libs"
+        # Keyed by the pom too: a pom that gains a dependency gets a fresh directory instead
+        # of a stale one (or of replacing jars under a broker that is running from them).
+        pom = hashlib.sha256(POM.read_bytes()).hexdigest()[:10]
+        return self.cache / f"kafka-{self.version}-{pom}" / "libs"
 
     @property
     def log_file(self) -> Path:
@@ -136,10 +152,13 @@ class LocalKafka:
             start_new_session=True,  # survives the shell that started it; `down` stops it
         )
         log.close()
+        # Reaps the broker in the process that started it (e.g. `flexgw dev`), whoever stops
+        # it: an unreaped child stays a zombie, which looks alive to everyone else.
+        threading.Thread(target=process.wait, name="kafka-reaper", daemon=True).start()
         self._pid_file.write_text(str(process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            if process.poll() is not None or process.returncode is not None:
                 raise KafkaError(f"Kafka exited with {process.returncode}:\n{self._log_tail()}")
             # Kafka opens the client port only once the broker is unfenced: ready.
             if _port_open(self.port):
@@ -168,6 +187,15 @@ class LocalKafka:
                 time.sleep(0.05)
         self._pid_file.unlink(missing_ok=True)
         return True
+
+    def tool_command(self, name: str, args: list[str]) -> list[str]:
+        """The command line that runs one of Kafka's own tools (``KAFKA_TOOLS``) from the
+        fetched jars, as ``bin/NAME.sh ARGS`` of a Kafka download would."""
+        main_class = KAFKA_TOOLS.get(name if name.startswith("kafka-") else f"kafka-{name}")
+        if main_class is None:
+            raise KafkaError(f"unknown tool {name!r}; known: {', '.join(sorted(KAFKA_TOOLS))}")
+        java = _java(self.java_home)
+        return [java, "-cp", str(self.libs / "*"), *self._jvm_flags(small=True), main_class, *args]
 
     def is_running(self) -> bool:
         pid = self._pid()
@@ -268,4 +296,15 @@ def _alive(pid: int) -> bool:
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
-    return True
+    # A zombie of another process (the broker of a running `flexgw dev`, stopped from a second
+    # shell) has exited all the same: only its parent can reap it.
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux) or already gone
+    # "pid (comm) state ...": comm may hold spaces and parentheses, the state follows the last ')'.
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
