@@ -75,8 +75,16 @@ def test_dev_survives_kafka_down_from_another_shell_and_sigterm_exits_0(tmp_path
     data = tmp_path / "data"
     log = (tmp_path / "dev.log").open("wb")
     dev = subprocess.Popen(
-        [*FLEXGW, "dev", "--data-dir", str(data), "--port", str(http_port), "--kafka-port"]
-        + [str(kafka_port)],
+        [
+            *FLEXGW,
+            "dev",
+            "--data-dir",
+            str(data),
+            "--port",
+            str(http_port),
+            "--kafka-port",
+            str(kafka_port),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -23,6 +23,22 @@ __all__ = ["router"]
 router = APIRouter(tags=["health"])
 
 
+@router.get("/", include_in_schema=False)
+async def index() -> dict[str, Any]:
+    """Where a browser pointed at the gateway's address finds its way."""
+    return {
+        "service": "Flextensie data-exchange gateway",
+        "links": {
+            "api_docs": "/docs",
+            "openapi": "/openapi.json",
+            "ops_console": "/ops",
+            "health": "/healthz",
+            "readiness": "/readyz",
+            "metrics": "/metrics",
+        },
+    }
+
+
 @router.get("/healthz", summary="The process is up")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
