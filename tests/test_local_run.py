@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -158,9 +159,18 @@ def test_tail_shows_the_newest_records_last_by_default(kafka: LocalKafka) -> Non
     assert sorted(tail("--from-beginning", "--limit", "3")) == [1, 2, 3]
 
 
+def _documented_tool_lines() -> dict[str, list[str]]:
+    """The `flexgw kafka tools` lines of docs/operations.md, by tool name."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "operations.md").read_text()
+    lines = [x for x in doc.splitlines() if x.startswith(".venv/bin/flexgw kafka tools ")]
+    commands = {shlex.split(x)[3]: shlex.split(x)[4:] for x in lines}
+    assert len(lines) == len(commands) == 3, lines
+    return commands
+
+
 @pytest.mark.kafka
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
-async def test_kafkas_console_consumer_and_topics_run_from_the_fetched_jars(
+async def test_kafkas_own_tools_run_the_documented_commands(
     make_gateway, kafka: LocalKafka
 ) -> None:
     async with make_gateway(kafka=kafka) as gw:
@@ -170,36 +180,32 @@ async def test_kafkas_console_consumer_and_topics_run_from_the_fetched_jars(
         await gw.wait_drained()
         [record] = await read_topic(kafka.bootstrap, gw.topic)
 
-    def tool(*args: str) -> subprocess.CompletedProcess[str]:
+    group = f"test-group-{uuid.uuid4().hex[:8]}"
+    ours = {"127.0.0.1:9092": kafka.bootstrap, "flextensie.placements.v1": gw.topic}
+    ours["backoffice-dev"] = group
+    documented = {
+        name: [ours.get(arg, arg) for arg in args]
+        for name, args in _documented_tool_lines().items()
+    }
+
+    def tool(name: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*FLEXGW, "kafka", "tools", *args],
+            [*FLEXGW, "kafka", "tools", name, *documented.get(name, []), *extra],
             capture_output=True,
             text=True,
             timeout=120,
             check=False,
         )
 
-    consumed = await asyncio.to_thread(
-        tool,
-        "kafka-console-consumer",
-        "--bootstrap-server",
-        kafka.bootstrap,
-        "--topic",
-        gw.topic,
-        "--from-beginning",
-        "--max-messages",
-        "1",
-        "--timeout-ms",
-        "60000",
-        "--formatter-property",
-        "print.key=true",
-        "--formatter-property",
-        "print.headers=true",
-    )
-    assert consumed.returncode == 0, consumed.stderr
-    lines = [x for x in consumed.stdout.splitlines() if x.strip()]
-    assert len(lines) == 1, consumed.stdout
-    [line] = lines
+    def consume(timeout_ms: int) -> list[str]:
+        # The documented line runs until Ctrl-C; here it stops after the one record there is.
+        done = tool(
+            "kafka-console-consumer", "--max-messages", "1", "--timeout-ms", str(timeout_ms)
+        )
+        assert "Processed a total of" in done.stderr, done.stderr
+        return [x for x in done.stdout.splitlines() if x.strip()]
+
+    [line] = await asyncio.to_thread(consume, 60000)
     headers_text, key, value = line.split("\t")
     headers = dict(h.split(":", 1) for h in headers_text.split(","))
     assert headers["ce_id"] == message_id
@@ -208,18 +214,17 @@ async def test_kafkas_console_consumer_and_topics_run_from_the_fetched_jars(
     assert key == record.key.decode()
     assert json.loads(value) == json.loads(record.value)
 
-    described = await asyncio.to_thread(
-        tool,
-        "kafka-topics",
-        "--bootstrap-server",
-        kafka.bootstrap,
-        "--describe",
-        "--topic",
-        gw.topic,
-    )
+    described = await asyncio.to_thread(tool, "kafka-topics")
     assert described.returncode == 0, described.stderr
     assert f"Topic: {gw.topic}" in described.stdout
     assert f"PartitionCount: {kafka.partitions}" in described.stdout
+
+    # The group has read the record: nothing more for it until it is reset to the start.
+    assert await asyncio.to_thread(consume, 5000) == []
+    reset = await asyncio.to_thread(tool, "kafka-consumer-groups")
+    assert reset.returncode == 0, reset.stderr
+    assert group in reset.stdout
+    assert await asyncio.to_thread(consume, 60000) == [line]
 
     unknown = await asyncio.to_thread(tool, "kafka-nonsense")
     assert unknown.returncode == 2
