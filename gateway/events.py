@@ -17,10 +17,11 @@ import hmac
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 
 from adapters.base import Draft
+from gateway.timeutil import format_time
 from schemas.registry import BY_SHORT_TYPE, data_model, dataschema_uri, full_type
 
 __all__ = ["EventFactory", "OutboxRecord", "PayloadEvents", "format_time", "kafka_headers"]
@@ -50,11 +51,6 @@ class OutboxRecord:
     event_time: str  # RFC 3339, as published in ce_time
     value: bytes
     supersedes: str | None = None
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z``, as CloudEvents expects."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def kafka_headers(

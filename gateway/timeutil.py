@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["as_utc", "utcnow"]
+__all__ = ["as_utc", "format_time", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -13,3 +13,10 @@ def utcnow() -> datetime:
 
 def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """The one form of every timestamp the gateway writes out (API answers, Kafka headers,
+    reports): RFC 3339 in UTC, milliseconds, ``Z`` (``2026-12-01T07:30:00.123Z``). A naive
+    moment (SQLite) is UTC."""
+    return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth import Client
 from gateway.store.tables import audit_log
-from gateway.timeutil import as_utc
+from gateway.timeutil import as_utc, format_time
 
 __all__ = ["SCHEDULER", "Actor", "AuditEntry", "query_audit", "record_audit"]
 
@@ -47,7 +47,7 @@ class AuditEntry:
     def as_json(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
-            "at": as_utc(self.at).isoformat(),
+            "at": format_time(self.at),
             "actor": self.actor,
             "role": self.role,
             "action": self.action,

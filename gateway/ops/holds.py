@@ -17,7 +17,7 @@ from gateway.ops.audit import Actor, record_audit
 from gateway.states import MessageState, sources_of
 from gateway.store.history import Event, record_event, record_events
 from gateway.store.tables import holds, messages
-from gateway.timeutil import as_utc
+from gateway.timeutil import format_time
 
 __all__ = ["HoldResult", "find_hold_for_message", "list_holds", "place_hold", "release_hold"]
 
@@ -160,7 +160,7 @@ async def list_holds(conn: AsyncConnection) -> list[dict[str, Any]]:
             "id": r.id,
             "key": r.key,
             "message_id": r.message_id,
-            "held_at": as_utc(r.held_at).isoformat(),
+            "held_at": format_time(r.held_at),
             "held_by": r.held_by,
             "reason": r.reason,
         }

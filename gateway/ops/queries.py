@@ -14,7 +14,7 @@ from gateway.events import kafka_headers
 from gateway.ops.filters import MessageFilter, conditions
 from gateway.ops.masking import decode_payload, mask_json, mask_text, pretty_json
 from gateway.store.tables import holds, inbound, message_events, messages, replay_items
-from gateway.timeutil import as_utc
+from gateway.timeutil import as_utc, format_time
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -46,7 +46,7 @@ SUMMARY_COLUMNS = (
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else as_utc(moment).isoformat()
+    return None if moment is None else format_time(moment)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from gateway.states import EventState
 from gateway.store import Store
 from gateway.store.history import Event, record_events
 from gateway.store.tables import inbound
+from gateway.timeutil import format_time
 
 __all__ = ["PurgeResult", "RetentionSchedule", "purge_payloads"]
 
@@ -97,7 +98,7 @@ async def purge_payloads(
                 target="inbound",
                 message_count=count,
                 reason=reason,
-                detail={"cutoff": cutoff.isoformat(), "payloads": count, "bytes": size},
+                detail={"cutoff": format_time(cutoff), "payloads": count, "bytes": size},
             )
     log.info(
         "payloads_purged", payloads=count, bytes=size, cutoff=cutoff.isoformat(), actor=actor.id

@@ -13,6 +13,7 @@ from gateway.api.deps import ClientDep
 from gateway.auth import Client
 from gateway.errors import Forbidden, NotFound, UnsupportedMediaType
 from gateway.store.stuf_repo import BatchRow, find_batch
+from gateway.timeutil import format_time
 
 if TYPE_CHECKING:
     from gateway.stuf.service import StufService
@@ -94,7 +95,7 @@ def _status(batch: BatchRow) -> dict[str, Any]:
         "file_name": batch.file_name,
         "size": batch.size,
         "sha256": batch.content_hash,
-        "received_at": batch.received_at.isoformat(),
+        "received_at": format_time(batch.received_at),
         "counts": {
             "total": batch.total,
             "accepted": batch.accepted,

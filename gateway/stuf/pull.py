@@ -38,6 +38,7 @@ from gateway.stuf.circuit import CircuitBreaker
 from gateway.stuf.config import StufPullSource
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import StufPipeline
+from gateway.timeutil import format_time
 
 __all__ = ["PollFailed", "Puller"]
 
@@ -90,7 +91,7 @@ class Puller:
         return {
             "circuit": self.breaker.state,
             "failures": self.breaker.failures,
-            "last_success": self.last_success.isoformat() if self.last_success else None,
+            "last_success": format_time(self.last_success) if self.last_success else None,
             "last_error": self.last_error,
         }
 

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from gateway.ops.api.deps import ERRORS, AdminDep, OpsDep, ViewerDep
 from gateway.ops.api.messages import Reason
+from gateway.timeutil import format_time
 
 __all__ = ["router"]
 
@@ -52,4 +53,8 @@ class PurgeRequest(Reason):
 @router.post("/purge", summary="Purge raw payloads past retention now (ops-admin; audited)")
 async def purge(ops: OpsDep, admin: AdminDep, body: PurgeRequest) -> dict[str, Any]:
     result = await ops.purge(actor=admin, reason=body.reason, older_than_days=body.older_than_days)
-    return {"payloads": result.payloads, "bytes": result.bytes, "cutoff": result.cutoff.isoformat()}
+    return {
+        "payloads": result.payloads,
+        "bytes": result.bytes,
+        "cutoff": format_time(result.cutoff),
+    }

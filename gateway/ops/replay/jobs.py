@@ -18,7 +18,7 @@ from gateway.ops.replay.model import ReplayKind, Selection, eligible_conditions
 from gateway.ops.replay.plan import id_chunks
 from gateway.states import MessageState, ReplayJobState, ReplayOutcome
 from gateway.store.tables import messages, replay_items, replay_jobs
-from gateway.timeutil import as_utc
+from gateway.timeutil import format_time
 
 __all__ = [
     "ACTIVE",
@@ -68,8 +68,8 @@ class JobView:
             "state": self.state,
             "reason": self.reason,
             "created_by": self.created_by,
-            "created_at": as_utc(self.created_at).isoformat(),
-            "finished_at": as_utc(self.finished_at).isoformat() if self.finished_at else None,
+            "created_at": format_time(self.created_at),
+            "finished_at": format_time(self.finished_at) if self.finished_at else None,
             "total": self.total,
             "done": self.done,
             "counts": self.counts,
