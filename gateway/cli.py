@@ -208,8 +208,9 @@ def kafka_tail(
     limit: Annotated[
         int,
         typer.Option(
+            min=0,
             help="How many records: the newest N, or with --from-beginning the oldest N "
-            "(0: every record from the start on, or only new ones, until Ctrl-C)."
+            "(0: every record from the start on, or only new ones, until Ctrl-C).",
         ),
     ] = 10,
 ) -> None:
