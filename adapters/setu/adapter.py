@@ -22,10 +22,11 @@ from adapters.setu.mapping import (
     timecard_drafts,
 )
 from adapters.setu.model import AssignmentDoc, TimecardDoc
-from adapters.setu.safe_xml import UnsafeXml, parse_xml
 from adapters.setu.xsd import OfficialSchemas
+from adapters.xmlsafe import UnsafeXml, XmlLimits, parse_stream
 
 __all__ = [
+    "LIMITS",
     "Document",
     "SetuAdapter",
     "SetuFileError",
@@ -38,6 +39,10 @@ Document = TimecardDoc | AssignmentDoc
 #: v2.0 JSON has no root element name; these members tell the message apart.
 _TIMECARD_KEYS = frozenset({"timeInterval", "allowance"})
 _ASSIGNMENT_KEYS = frozenset({"assignedWorker", "positionProfile"})
+#: One SETU document is one tree. The upload channel bounds the file first
+#: (``FLEXGW_SETU_MAX_BYTES``, 50 MiB by default); ``max_bytes`` here is the backstop for
+#: :meth:`SetuAdapter.translate`, which gets bytes from anywhere.
+LIMITS = XmlLimits(max_bytes=1024**3, max_depth=40, max_elements=2_000_000)
 
 
 class SetuFileError(Exception):
@@ -57,20 +62,22 @@ def detect_syntax(head: bytes) -> Literal["xml", "json"] | None:
     return None
 
 
-def read_document(stream: BinaryIO, *, schemas: OfficialSchemas | None = None) -> Document:
+def read_document(
+    stream: BinaryIO, *, schemas: OfficialSchemas | None = None, limits: XmlLimits = LIMITS
+) -> Document:
     head = stream.read(256)
     stream.seek(0)
     syntax = detect_syntax(head)
     if syntax == "xml":
-        return _read_xml(stream, schemas)
+        return _read_xml(stream, schemas, limits)
     if syntax == "json":
         return _read_json(stream)
     raise SetuFileError([Issue("/", "unknown_format", "neither XML nor JSON")])
 
 
-def _read_xml(stream: BinaryIO, schemas: OfficialSchemas | None) -> Document:
+def _read_xml(stream: BinaryIO, schemas: OfficialSchemas | None, limits: XmlLimits) -> Document:
     try:
-        root = parse_xml(stream)
+        root = parse_stream(stream, limits, comments=False)
     except UnsafeXml as exc:
         raise SetuFileError([exc.issue]) from None
     schema_issues = schemas.validate(root) if schemas is not None else []

@@ -16,6 +16,7 @@ from lxml import etree
 from adapters.base import Issue
 from adapters.setu.v1 import HRXML_NS, xpath_of
 from adapters.setu.v2 import SETU_V2_NS
+from adapters.xmlsafe import parser
 
 __all__ = ["OfficialSchemas"]
 
@@ -61,8 +62,7 @@ class OfficialSchemas:
             return []
         schema = self._compiled.get(path)
         if schema is None:
-            parser = etree.XMLParser(no_network=True, resolve_entities=False)
-            schema = etree.XMLSchema(etree.parse(str(path), parser))
+            schema = etree.XMLSchema(etree.parse(str(path), parser()))
             self._compiled[path] = schema
         if schema.validate(root.getroottree()):
             return []

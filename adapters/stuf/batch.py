@@ -23,7 +23,7 @@ from lxml import etree
 
 from adapters.base import Issue, TranslationError
 from adapters.stuf.namespaces import STUF, qname
-from adapters.stuf.xmlsafe import DOCTYPE_MARKERS, PROLOG, XmlLimits, check_no_doctype, iterparse
+from adapters.xmlsafe import UnsafeXml, XmlLimits, iterparse
 
 __all__ = ["BATCH_ROOT", "BatchItem", "read_batch"]
 
@@ -48,30 +48,15 @@ def _fatal(index: int, line: int, code: str, message: str) -> BatchItem:
 def read_batch(source: IO[bytes], limits: XmlLimits) -> Iterator[BatchItem]:
     """Each message element of the file, in order. The element is valid only until the next
     item is asked for. A file that breaks off or is not a batch ends with a ``fatal`` item."""
-    head = source.read(PROLOG)
-    if any(marker in head for marker in DOCTYPE_MARKERS):
-        yield _fatal(0, 1, "doctype-forbidden", "a DOCTYPE is not allowed in a batch file")
-        return
-    source.seek(0)
     depth = 0
     index = 0
     root: etree._Element | None = None
-    events = iterparse(source)
     try:
-        for event, element in events:
+        for event, element in iterparse(source, limits):
             if event == "start":
                 depth += 1
-                if depth > limits.max_depth:
-                    yield _fatal(
-                        index,
-                        _line(element),
-                        "too-deep",
-                        f"elements nested deeper than {limits.max_depth}",
-                    )
-                    return
                 if root is None:
                     root = element
-                    check_no_doctype(element.getroottree())
                     if element.tag != BATCH_ROOT:
                         yield _fatal(
                             0,
@@ -86,22 +71,15 @@ def read_batch(source: IO[bytes], limits: XmlLimits) -> Iterator[BatchItem]:
                 continue
             index += 1
             yield BatchItem(index, _line(element), element=element)
-            element.clear(keep_tail=False)
+            element.clear()  # the tail too (lxml keeps it only when asked)
             parent = element.getparent()
             if parent is not None:
                 while element.getprevious() is not None:
                     del parent[0]
                 parent.remove(element)
-    except etree.XMLSyntaxError as exc:
-        yield _fatal(
-            index + 1,
-            exc.lineno or 0,
-            "malformed-xml",
-            f"the file is not well-formed from line {exc.lineno}: {exc.msg}; "
-            f"the {index} message(s) before it were processed",
-        )
-    except TranslationError as exc:
-        yield BatchItem(index + 1, 1, fatal=exc)
+    except UnsafeXml as exc:
+        note = f"{exc.issue.message}; the {index} message(s) before it were processed"
+        yield BatchItem(index + 1, exc.line or 0, fatal=UnsafeXml.because(note, exc.line))
 
 
 def _line(element: etree._Element) -> int:

@@ -16,7 +16,7 @@ from lxml import etree
 
 from adapters.stuf.namespaces import FX, STUF, XSI, qname
 from adapters.stuf.stuurgegevens import Systeem
-from adapters.stuf.xmlsafe import XmlLimits, parse
+from adapters.xmlsafe import XmlLimits, parse
 
 __all__ = ["KDT_ORDER", "kennisgeving_from_answer", "vraag_arguments"]
 

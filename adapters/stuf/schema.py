@@ -12,7 +12,7 @@ from lxml import etree
 from stdnum.nl import bsn as stdnum_bsn
 
 from adapters.base import Issue
-from adapters.stuf.xmlsafe import safe_parser
+from adapters.xmlsafe import parser
 from schemas.identifiers import mask_bsn
 
 __all__ = ["XSD_DIR", "XSD_FILES", "SchemaSet", "mask_bsns"]
@@ -53,7 +53,7 @@ class SchemaSet:
     def schema(self) -> etree.XMLSchema:
         schema: etree.XMLSchema | None = getattr(self._local, "schema", None)
         if schema is None:
-            schema = etree.XMLSchema(etree.parse(str(self._entry), safe_parser()))
+            schema = etree.XMLSchema(etree.parse(str(self._entry), parser()))
             self._local.schema = schema
         return schema
 

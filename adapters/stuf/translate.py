@@ -24,7 +24,7 @@ from adapters.stuf.namespaces import SOAP11, SOAP12, XSI, qname
 from adapters.stuf.schema import SchemaSet
 from adapters.stuf.soap import open_envelope
 from adapters.stuf.values import StufValueError, parse_tijdstip
-from adapters.stuf.xmlsafe import XmlLimits, parse
+from adapters.xmlsafe import XmlLimits, parse
 
 __all__ = ["StufAdapter", "canonical_bytes", "object_views"]
 

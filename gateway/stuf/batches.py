@@ -31,7 +31,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from adapters.stuf.batch import BatchItem, read_batch
-from adapters.stuf.xmlsafe import XmlLimits
+from adapters.xmlsafe import XmlLimits
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import PayloadTooLarge

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.stuf.translate import StufAdapter
-from adapters.stuf.xmlsafe import XmlLimits
+from adapters.xmlsafe import XmlLimits
 from gateway.context import GatewayContext
 from gateway.stuf.batch_api import batch_routes
 from gateway.stuf.batches import BatchService

@@ -18,7 +18,7 @@ from adapters.base import TranslationError
 from adapters.stuf.schema import XSD_DIR, XSD_FILES
 from adapters.stuf.soap import SoapVersion, content_type, envelope, fault_envelope, open_envelope
 from adapters.stuf.wsdl import render_wsdl
-from adapters.stuf.xmlsafe import parse
+from adapters.xmlsafe import parse
 from gateway.api.deps import read_body
 from gateway.auth import Client
 from gateway.errors import GatewayError, NotFound

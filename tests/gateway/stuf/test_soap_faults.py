@@ -13,7 +13,7 @@ from lxml import etree
 from gateway.localkafka import LocalKafka
 from tests import stuf_messages as m
 from tests.adapters.stuf.official import assert_valid, official_stuf0301
-from tests.adapters.stuf.test_xmlsafe import LAUGHS, XXE
+from tests.adapters.test_xmlsafe import LAUGHS, XXE
 from tests.stuf_server import StufServer, body_element, stuf_server
 
 pytestmark = pytest.mark.kafka
