@@ -23,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _harness import (
+from bench.gen_payroll_csv import generate
+from bench.harness import (
     Sampler,
     cores,
     gateway_server,
@@ -34,7 +35,6 @@ from _harness import (
     upload_in_own_process,
     wait_final,
 )
-from gen_payroll_csv import generate
 
 TARGET_RATE = 50_000
 TARGET_RATIO = 0.25

@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import (
     ROOT,
     CpuMeter,
-    broker,
     bsns,
     cores,
     gateway,
+    local_broker,
     relay_process,
     wait_for_records,
     workdir,
@@ -146,7 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     total = 10_000 if args.quick else args.messages
 
-    with workdir("e2e") as tmp, broker(tmp) as kafka:
+    with workdir("e2e") as tmp, local_broker(tmp / "kafka") as kafka:
         bodies = tmp / "bodies.jsonl"
         write_bodies(bodies, total, args.batch)
         rounds = []

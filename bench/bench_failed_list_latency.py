@@ -25,7 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (
+from bench.harness import (
     ERROR_CODES,
     OPS_KEY,
     PERSON_KEY_SECRET,

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lxml import etree
 
 from bench._messages import batch_lines
-from bench._servers import cpu_seconds, free_port, peak_rss_mb, rss_mb, start_gateway, stop
+from bench.harness import cpu_seconds, free_port, peak_rss_mb, rss_mb, start_gateway, stop
 
 _MESSAGE_BYTES = 1_550  # about one kandidaatLk01 line
 

@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._messages import kandidaat_lk01, test_bsn
-from bench._servers import PYTHON, ROOT, cpu_seconds, free_port, start_bare, start_gateway, stop
+from bench.harness import PYTHON, ROOT, cpu_seconds, free_port, start_bare, start_gateway, stop
 
 #: The two gateway configurations compared in one run: (label, FLEXGW_OFFLOAD_MIN_BYTES).
 #: ``None`` keeps the gateway's default.

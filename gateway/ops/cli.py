@@ -7,9 +7,13 @@ same plans as the web console, and it works from an operator's machine.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Annotated, Any, NoReturn
 
@@ -79,12 +83,53 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _filter(**values: Any) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if isinstance(v, datetime) else v)
-        for k, v in values.items()
-        if v is not None
-    }
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The filter options of ``list`` and ``replay``, defined once: a command that takes a
+    ``filters: Filters`` parameter gets them (see :func:`_with_filters`)."""
+
+    state: State = None
+    sender: Sender = None
+    channel: Channel = None
+    type_: Type = None
+    error_code: ErrorCode = None
+    since: Since = None
+    until: Until = None
+
+    def params(self) -> dict[str, Any]:
+        """As the ops API's query parameters (and replay filter), the unset ones left out."""
+        return {
+            name.rstrip("_"): value.isoformat() if isinstance(value, datetime) else value
+            for name, value in asdict(self).items()
+            if value is not None
+        }
+
+
+NO_FILTERS = Filters()
+
+
+def _with_filters(command: Callable[..., None]) -> Callable[..., None]:
+    """Typer sees the options of :class:`Filters` where ``command`` has its ``filters``
+    parameter (so each command's help keeps its order), and ``command`` gets them as one."""
+    signature = inspect.signature(command, eval_str=True)
+    hints = inspect.get_annotations(Filters, eval_str=True)
+    options = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=hints[f.name]
+        )
+        for f in fields(Filters)
+    ]
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        parameters += options if parameter.name == "filters" else [parameter]
+
+    @functools.wraps(command)
+    def with_options(**values: Any) -> None:
+        given = {f.name: values.pop(f.name) for f in fields(Filters)}
+        command(filters=Filters(**given), **values)
+
+    with_options.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return with_options
 
 
 def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]]) -> None:
@@ -122,31 +167,18 @@ _LIST_COLUMNS = [
 
 
 @messages_app.command("list")
+@_with_filters
 def list_command(
     key: Key,
     url: Url = DEFAULT_URL,
-    state: State = None,
-    sender: Sender = None,
-    channel: Channel = None,
-    type_: Type = None,
-    error_code: ErrorCode = None,
-    since: Since = None,
-    until: Until = None,
+    filters: Filters = NO_FILTERS,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
     before: Annotated[int | None, typer.Option(help="Continue below this seq.")] = None,
     as_json: Json = False,
 ) -> None:
     """List messages, newest first, e.g. `flexgw messages list --state failed`."""
     api = _Api(url, key)
-    params = _filter(
-        state=state,
-        sender=sender,
-        channel=channel,
-        type=type_,
-        error_code=error_code,
-        since=since,
-        until=until,
-    )
+    params = filters.params()
     page = api.get("/messages", limit=limit, before=before, **params)
     if as_json:
         _print_json(page)
@@ -205,6 +237,7 @@ def show_command(
 
 
 @messages_app.command("replay")
+@_with_filters
 def replay_command(
     key: Key,
     message_ids: Annotated[
@@ -215,13 +248,7 @@ def replay_command(
         str, typer.Option(help="republish (same id) or retranslate (new id, supersedes).")
     ] = "republish",
     reason: Annotated[str | None, typer.Option(help="Why (required to execute; audited).")] = None,
-    state: State = None,
-    sender: Sender = None,
-    channel: Channel = None,
-    type_: Type = None,
-    error_code: ErrorCode = None,
-    since: Since = None,
-    until: Until = None,
+    filters: Filters = NO_FILTERS,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     wait: Annotated[bool, typer.Option(help="Follow the job with a progress bar.")] = True,
@@ -230,15 +257,7 @@ def replay_command(
     """Plan a replay, show the plan, then run it as a job and follow its progress."""
     if kind not in ("republish", "retranslate"):
         _fail("--kind is republish or retranslate")
-    flt = _filter(
-        state=state,
-        sender=sender,
-        channel=channel,
-        type=type_,
-        error_code=error_code,
-        since=since,
-        until=until,
-    )
+    flt = filters.params()
     if bool(message_ids) == bool(flt):
         _fail("give message ids, or at least one filter option (e.g. --state failed), not both")
     selection: dict[str, Any] = {"message_ids": message_ids} if message_ids else {"filter": flt}
