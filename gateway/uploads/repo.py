@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.states import IllegalTransition, InboundState, MessageState, can_move_inbound
@@ -330,75 +330,66 @@ def _visible(upload_id_column: Any, me: str) -> Any:
     return or_(upload_id_column == me, upload_id_column.in_(accepted))
 
 
+@dataclass(frozen=True, slots=True)
+class _Earlier:
+    """One kind of thing an agency delivered before, found by its key (``key`` column)."""
+
+    table: Table
+    key: str
+    columns: tuple[str, ...]
+
+    async def latest(
+        self, conn: AsyncConnection, agency_kvk: str, wanted: Iterable[str], me: str
+    ) -> dict[str, Row[Any]]:
+        """The latest row (by ``seq``) per key, of accepted uploads and of this one (``me``);
+        keys not found are left out."""
+        values = sorted(set(wanted))
+        if not values:
+            return {}
+        c = self.table.c
+        rows = await conn.execute(
+            select(c[self.key], *(c[name] for name in self.columns))
+            .where(
+                c.agency_kvk == agency_kvk,
+                one_of(conn, c[self.key], values),
+                _visible(c.upload_id, me),
+            )
+            .order_by(c.seq)
+        )
+        return {row[0]: row for row in rows}
+
+
+_KEYS = _Earlier(upload_keys, "key_hash", ("value_hash", "message_id", "timecard_id", "upload_id"))
+_PLACEMENTS = _Earlier(
+    upload_placements, "assignment_id", ("bsn", "start_date", "end_date", "state")
+)
+_WORKERS = _Earlier(upload_workers, "worker_id", ("bsn",))
+
+
 async def lookup_keys(
     conn: AsyncConnection, agency_kvk: str, key_hashes: Iterable[str], me: str
 ) -> dict[str, EarlierRow]:
-    wanted = sorted(set(key_hashes))
-    if not wanted:
-        return {}
-    rows = await conn.execute(
-        select(
-            upload_keys.c.key_hash,
-            upload_keys.c.value_hash,
-            upload_keys.c.message_id,
-            upload_keys.c.timecard_id,
-            upload_keys.c.upload_id,
-        )
-        .where(
-            upload_keys.c.agency_kvk == agency_kvk,
-            one_of(conn, upload_keys.c.key_hash, wanted),
-            _visible(upload_keys.c.upload_id, me),
-        )
-        .order_by(upload_keys.c.seq)
-    )
+    found = await _KEYS.latest(conn, agency_kvk, key_hashes, me)
     return {
-        r.key_hash: EarlierRow(r.value_hash, r.message_id, r.timecard_id, r.upload_id) for r in rows
+        k: EarlierRow(r.value_hash, r.message_id, r.timecard_id, r.upload_id)
+        for k, r in found.items()
     }
 
 
 async def lookup_placements(
     conn: AsyncConnection, agency_kvk: str, assignment_ids: Iterable[str], me: str
 ) -> dict[str, KnownPlacement]:
-    wanted = sorted(set(assignment_ids))
-    if not wanted:
-        return {}
-    rows = await conn.execute(
-        select(
-            upload_placements.c.assignment_id,
-            upload_placements.c.bsn,
-            upload_placements.c.start_date,
-            upload_placements.c.end_date,
-            upload_placements.c.state,
-        )
-        .where(
-            upload_placements.c.agency_kvk == agency_kvk,
-            one_of(conn, upload_placements.c.assignment_id, wanted),
-            _visible(upload_placements.c.upload_id, me),
-        )
-        .order_by(upload_placements.c.seq)
-    )
+    found = await _PLACEMENTS.latest(conn, agency_kvk, assignment_ids, me)
     return {
-        r.assignment_id: KnownPlacement(r.bsn, r.start_date, r.end_date, dict(r.state))
-        for r in rows
+        k: KnownPlacement(r.bsn, r.start_date, r.end_date, dict(r.state)) for k, r in found.items()
     }
 
 
 async def lookup_workers(
     conn: AsyncConnection, agency_kvk: str, worker_ids: Iterable[str], me: str
 ) -> dict[str, str]:
-    wanted = sorted(set(worker_ids))
-    if not wanted:
-        return {}
-    rows = await conn.execute(
-        select(upload_workers.c.worker_id, upload_workers.c.bsn)
-        .where(
-            upload_workers.c.agency_kvk == agency_kvk,
-            one_of(conn, upload_workers.c.worker_id, wanted),
-            _visible(upload_workers.c.upload_id, me),
-        )
-        .order_by(upload_workers.c.seq)
-    )
-    return {r.worker_id: r.bsn for r in rows}
+    found = await _WORKERS.latest(conn, agency_kvk, worker_ids, me)
+    return {k: r.bsn for k, r in found.items()}
 
 
 async def insert_placements(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
