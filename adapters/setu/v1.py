@@ -4,14 +4,23 @@ Assignment, read into the version-neutral documents of :mod:`adapters.setu.model
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from lxml import etree
 
 from adapters.base import Issue
-from adapters.setu.model import AllowanceEntry, AssignmentDoc, Ref, TimecardDoc, TimeEntry
+from adapters.setu.model import (
+    AllowanceEntry,
+    AssignmentDoc,
+    IssueCollector,
+    Ref,
+    TimecardDoc,
+    TimeEntry,
+    iso_date,
+    iso_datetime,
+)
 
 __all__ = ["HRXML_NS", "read_assignment", "read_timecard", "xpath_of"]
 
@@ -38,11 +47,8 @@ def xpath_of(element: etree._Element) -> str:
     return "/" + "/".join(reversed(parts))
 
 
-class _Reader:
+class _Reader(IssueCollector):
     """Typed access to child elements that records an issue for each bad value."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
 
     def text(self, parent: etree._Element | None, path: str) -> str | None:
         if parent is None:
@@ -86,20 +92,6 @@ class _Reader:
             )
             return None
 
-    def require(self, doc_where: dict[str, str], key: str, value: object, where: str) -> None:
-        doc_where[key] = where
-        if value is None:
-            name = where.rstrip("/").rsplit("/", 1)[-1]
-            self.issues.append(Issue(where, "missing_element", f"element {name} is required"))
-
-
-def _date(text: str) -> date:
-    return date.fromisoformat(text[:10])
-
-
-def _datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
 
 def read_timecard(root: etree._Element) -> TimecardDoc:
     doc = TimecardDoc(version="1.x", syntax="xml")
@@ -123,8 +115,8 @@ def read_timecard(root: etree._Element) -> TimecardDoc:
         doc.issues.append(Issue("/TimeCard/ReportedTime", "missing_element", "no ReportedTime"))
         return doc
     doc.status = (reported.get("status") or "").strip()
-    doc.period_start = r.typed(reported, "h:PeriodStartDate", _date, "invalid_date", "date")
-    doc.period_end = r.typed(reported, "h:PeriodEndDate", _date, "invalid_date", "date")
+    doc.period_start = r.typed(reported, "h:PeriodStartDate", iso_date, "invalid_date", "date")
+    doc.period_end = r.typed(reported, "h:PeriodEndDate", iso_date, "invalid_date", "date")
     r.require(doc.where, "period_start", doc.period_start, "/TimeCard/ReportedTime/PeriodStartDate")
     r.require(doc.where, "period_end", doc.period_end, "/TimeCard/ReportedTime/PeriodEndDate")
     for interval in reported.findall(_H + "TimeInterval"):
@@ -145,8 +137,8 @@ def read_timecard(root: etree._Element) -> TimecardDoc:
 
 def _time_entry(r: _Reader, interval: etree._Element) -> TimeEntry:
     where = xpath_of(interval)
-    start = r.typed(interval, "h:StartDateTime", _datetime, "invalid_date", "date and time")
-    end = r.typed(interval, "h:EndDateTime", _datetime, "invalid_date", "date and time")
+    start = r.typed(interval, "h:StartDateTime", iso_datetime, "invalid_date", "date and time")
+    end = r.typed(interval, "h:EndDateTime", iso_datetime, "invalid_date", "date and time")
     hours = r.typed(interval, "h:Duration", Decimal, "invalid_number", "duration")
     if hours is None and start is not None and end is not None:
         hours = Decimal(int((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"))
@@ -156,7 +148,7 @@ def _time_entry(r: _Reader, interval: etree._Element) -> TimeEntry:
     assigned = interval.get("dayAssignment")
     if assigned:
         try:
-            day = _date(assigned)
+            day = iso_date(assigned)
         except ValueError:
             r.issues.append(
                 Issue(f"{where}/@dayAssignment", "invalid_date", f"{assigned!r} is not a date")
@@ -191,9 +183,9 @@ def read_assignment(root: etree._Element) -> AssignmentDoc:
     doc.where["worker"] = "/Assignment/ReferenceInformation/HumanResourceId"
     doc.where["customer"] = "/Assignment/ReferenceInformation/StaffingCustomerId"
     dates = r.element(root, "h:AssignmentDateRange")
-    doc.start_date = r.typed(dates, "h:StartDate", _date, "invalid_date", "date")
-    doc.expected_end = r.typed(dates, "h:ExpectedEndDate", _date, "invalid_date", "date")
-    doc.actual_end = r.typed(dates, "h:ActualEndDate", _date, "invalid_date", "date")
+    doc.start_date = r.typed(dates, "h:StartDate", iso_date, "invalid_date", "date")
+    doc.expected_end = r.typed(dates, "h:ExpectedEndDate", iso_date, "invalid_date", "date")
+    doc.actual_end = r.typed(dates, "h:ActualEndDate", iso_date, "invalid_date", "date")
     doc.where["start_date"] = "/Assignment/AssignmentDateRange/StartDate"
     doc.where["end_date"] = "/Assignment/AssignmentDateRange/ActualEndDate"
     for rates in root.findall(_H + "Rates"):

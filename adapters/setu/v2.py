@@ -7,14 +7,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar
 
 from lxml import etree
 
 from adapters.base import Issue
-from adapters.setu.model import AllowanceEntry, AssignmentDoc, Ref, TimecardDoc, TimeEntry
+from adapters.setu.model import (
+    AllowanceEntry,
+    AssignmentDoc,
+    IssueCollector,
+    Ref,
+    TimecardDoc,
+    TimeEntry,
+    iso_date,
+    iso_datetime,
+)
 
 __all__ = ["SETU_V2_NS", "Node", "from_json", "from_xml", "read_assignment", "read_timecard"]
 
@@ -81,10 +89,7 @@ def from_json(value: Any, where: str = "#") -> Node:
     return Node(where=where, text=None if value is None else str(value))
 
 
-class _Reader:
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-
+class _Reader(IssueCollector):
     def typed(
         self, node: Node | None, path: tuple[str, ...], parse: Callable[[str], T], what: str
     ) -> T | None:
@@ -102,20 +107,6 @@ class _Reader:
                 Issue(target.where, code, f"{raw!r} is not a valid {what}", value=raw)
             )
             return None
-
-    def require(self, doc_where: dict[str, str], key: str, value: object, where: str) -> None:
-        doc_where[key] = where
-        if value is None:
-            name = where.rstrip("/").rsplit("/", 1)[-1]
-            self.issues.append(Issue(where, "missing_element", f"element {name} is required"))
-
-
-def _date(text: str) -> date:
-    return date.fromisoformat(text[:10])
-
-
-def _datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def _refs(nodes: list[Node]) -> list[Ref]:
@@ -148,14 +139,14 @@ def read_timecard(root: Node, syntax: Literal["xml", "json"]) -> TimecardDoc:
         _path(root, syntax, "staffingIds", "assignmentId"),
     )
     period = root.one("period", "datePeriod")
-    doc.period_start = r.typed(period, ("start",), _date, "date")
-    doc.period_end = r.typed(period, ("end",), _date, "date")
+    doc.period_start = r.typed(period, ("start",), iso_date, "date")
+    doc.period_end = r.typed(period, ("end",), iso_date, "date")
     where_period = _path(root, syntax, "period", "datePeriod")
     r.require(doc.where, "period_start", doc.period_start, where_period + "/start")
     r.require(doc.where, "period_end", doc.period_end, where_period + "/end")
     for interval in root.all("timeInterval"):
-        start = r.typed(interval, ("period", "dateTimePeriod", "start"), _datetime, "date")
-        end = r.typed(interval, ("period", "dateTimePeriod", "end"), _datetime, "date")
+        start = r.typed(interval, ("period", "dateTimePeriod", "start"), iso_datetime, "date")
+        end = r.typed(interval, ("period", "dateTimePeriod", "end"), iso_datetime, "date")
         hours = r.typed(interval, ("timeTotal",), Decimal, "number")
         if hours is None and start is not None and end is not None:
             hours = Decimal(int((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"))
@@ -204,9 +195,9 @@ def read_assignment(root: Node, syntax: Literal["xml", "json"]) -> AssignmentDoc
     doc.where["customer"] = _path(root, syntax, "customer")
     position = root.one("positionProfile")
     period = position.one("positionPeriod") if position is not None else None
-    doc.start_date = r.typed(period, ("start",), _date, "date")
-    doc.expected_end = r.typed(period, ("expectedEnd",), _date, "date")
-    doc.actual_end = r.typed(period, ("actualEnd",), _date, "date")
+    doc.start_date = r.typed(period, ("start",), iso_date, "date")
+    doc.expected_end = r.typed(period, ("expectedEnd",), iso_date, "date")
+    doc.actual_end = r.typed(period, ("actualEnd",), iso_date, "date")
     doc.where["start_date"] = _path(root, syntax, "positionProfile", "positionPeriod", "start")
     doc.where["end_date"] = _path(root, syntax, "positionProfile", "positionPeriod", "actualEnd")
     doc.job_title = position.value("positionTitle") if position is not None else None

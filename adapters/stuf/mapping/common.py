@@ -11,10 +11,11 @@ from adapters.stuf.values import UNKNOWN, Marker, StufDate, StufValueError, pars
 from schemas.common import PersonName
 
 __all__ = [
+    "NAME_PARTS",
     "known",
-    "name_from",
     "optional_date",
     "optional_decimal",
+    "person_name",
     "required_date",
     "single",
 ]
@@ -56,22 +57,14 @@ def single(part: str) -> Any:
     return build
 
 
-def name_from(
-    values: Mapping[str, Any],
-    *,
-    surname: str,
-    prefix: str,
-    initials: str,
-    given: str,
-) -> PersonName | None:
-    parts = {key: known(values[key]) for key in (surname, prefix, initials, given)}
-    if all(v is None for v in parts.values()):
+#: A person's name, in the same elements in the Flextensie sector model and StUF-BG.
+NAME_PARTS = ("geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen")
+
+
+def person_name(values: Mapping[str, Any]) -> PersonName | None:
+    surname, prefix, initials, given = (known(values[key]) for key in NAME_PARTS)
+    if surname is None and prefix is None and initials is None and given is None:
         return None
-    if parts[surname] is None:
-        raise StufValueError(f"{surname} is needed together with the other name elements")
-    return PersonName(
-        surname=parts[surname],
-        surname_prefix=parts[prefix],
-        initials=parts[initials],
-        given_names=parts[given],
-    )
+    if surname is None:
+        raise StufValueError("geslachtsnaam is needed together with the other name elements")
+    return PersonName(surname=surname, surname_prefix=prefix, initials=initials, given_names=given)

@@ -48,6 +48,7 @@ __all__ = [
     "change_draft",
     "changes",
     "initial_values",
+    "one_draft",
     "read_date_part",
     "read_group",
     "read_text",
@@ -265,6 +266,28 @@ def change_draft(
         issues.add_validation(new.where, exc)
         return []
     return [Draft(event, data, sent_at, new.where)]
+
+
+def one_draft(
+    event: type[CloudEvent],
+    build: Callable[[], BaseModel],
+    view: ObjectView,
+    ctx: MappingContext,
+    issues: Issues,
+    field_name: str | None = None,
+) -> list[Draft]:
+    """The draft of a T or V mutation, with the data ``build()`` makes: a
+    :class:`StufValueError` it raises is an issue about ``field_name``, a ``ValidationError``
+    an issue per error."""
+    try:
+        data = build()
+    except StufValueError as exc:
+        issues.add(view.where, "invalid-value", str(exc), field_name)
+        return []
+    except ValidationError as exc:
+        issues.add_validation(view.where, exc)
+        return []
+    return [Draft(event, data, ctx.sent_at, view.where)]
 
 
 Single = Callable[[ObjectView, MappingContext, Issues], list[Draft]]

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 from adapters.base import Draft
-from adapters.stuf.mapping.common import known, name_from, optional_date, required_date, single
+from adapters.stuf.mapping.common import (
+    NAME_PARTS,
+    known,
+    optional_date,
+    person_name,
+    required_date,
+    single,
+)
 from adapters.stuf.mapping.context import MappingContext
 from adapters.stuf.mapping.fields import (
     FieldSpec,
@@ -18,11 +23,12 @@ from adapters.stuf.mapping.fields import (
     change_draft,
     changes,
     initial_values,
+    one_draft,
     read_date_part,
     read_group,
     read_text,
 )
-from adapters.stuf.values import UNKNOWN, Marker, StufValueError
+from adapters.stuf.values import UNKNOWN, Marker
 from schemas.candidate import (
     CandidateChanged,
     CandidateChangedData,
@@ -34,18 +40,6 @@ from schemas.candidate import (
 from schemas.common import Address, Contact
 
 __all__ = ["SPECS", "kandidaat_drafts"]
-
-_NAME_PARTS = ("geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen")
-
-
-def _name(values: Mapping[str, Any]) -> Any:
-    return name_from(
-        values,
-        surname="geslachtsnaam",
-        prefix="voorvoegselGeslachtsnaam",
-        initials="voorletters",
-        given="voornamen",
-    )
 
 
 def _address(values: Mapping[str, Any]) -> Address | Marker | None:
@@ -75,7 +69,7 @@ def _contact(values: Mapping[str, Any]) -> Contact | None:
 
 
 SPECS = (
-    FieldSpec("name", _NAME_PARTS, _name),
+    FieldSpec("name", NAME_PARTS, person_name),
     FieldSpec(
         "birth_date",
         ("geboortedatum",),
@@ -111,39 +105,34 @@ def kandidaat_drafts(objects: list[ObjectView], ctx: MappingContext, issues: Iss
 
 def _enrolled(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
     values = initial_values(SPECS, view, issues)
-    try:
-        enrolled_on = required_date(view.date("datumAanmelding"), "datumAanmelding")
-    except StufValueError as exc:
-        issues.add(view.where, "invalid-value", str(exc), "enrolled_on")
-        return []
-    try:
-        data = CandidateEnrolledData(
+    return one_draft(
+        CandidateEnrolled,
+        lambda: CandidateEnrolledData(
             **_identity(view),
-            enrolled_on=enrolled_on,
+            enrolled_on=required_date(view.date("datumAanmelding"), "datumAanmelding"),
             case_reference=known(view.text("dossiernummer")),
             **values,
-        )
-    except ValidationError as exc:
-        issues.add_validation(view.where, exc)
-        return []
-    return [Draft(CandidateEnrolled, data, ctx.sent_at, view.where)]
+        ),
+        view,
+        ctx,
+        issues,
+        "enrolled_on",
+    )
 
 
 def _withdrawn(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
-    try:
-        withdrawn_on = required_date(view.date("datumAfmelding"), "datumAfmelding")
-        data = CandidateWithdrawnData(
+    return one_draft(
+        CandidateWithdrawn,
+        lambda: CandidateWithdrawnData(
             **_identity(view),
-            withdrawn_on=withdrawn_on,
+            withdrawn_on=required_date(view.date("datumAfmelding"), "datumAfmelding"),
             reason=known(view.text("redenAfmelding")),
-        )
-    except StufValueError as exc:
-        issues.add(view.where, "invalid-value", str(exc), "withdrawn_on")
-        return []
-    except ValidationError as exc:
-        issues.add_validation(view.where, exc)
-        return []
-    return [Draft(CandidateWithdrawn, data, ctx.sent_at, view.where)]
+        ),
+        view,
+        ctx,
+        issues,
+        "withdrawn_on",
+    )
 
 
 def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:

@@ -15,7 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from adapters.base import Draft
-from adapters.stuf.mapping.common import known, name_from, optional_date, required_date
+from adapters.stuf.mapping.common import (
+    NAME_PARTS,
+    known,
+    optional_date,
+    person_name,
+    required_date,
+)
 from adapters.stuf.mapping.context import MappingContext
 from adapters.stuf.mapping.fields import (
     FieldSpec,
@@ -31,16 +37,6 @@ from schemas.common import Address
 from schemas.person import PersonChanged, PersonChangedData
 
 __all__ = ["SPECS", "nps_bsn", "nps_drafts"]
-
-
-def _name(values: Mapping[str, Any]) -> Any:
-    return name_from(
-        values,
-        surname="geslachtsnaam",
-        prefix="voorvoegselGeslachtsnaam",
-        initials="voorletters",
-        given="voornamen",
-    )
 
 
 def _address(values: Mapping[str, Any]) -> Any:
@@ -71,9 +67,7 @@ def _death(values: Mapping[str, Any]) -> Any:
 
 
 SPECS = (
-    FieldSpec(
-        "name", ("geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen"), _name
-    ),
+    FieldSpec("name", NAME_PARTS, person_name),
     FieldSpec("death", ("overlijdensdatum",), _death, read_date_part),
     FieldSpec(
         "address",

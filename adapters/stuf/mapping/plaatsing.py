@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 from adapters.base import Draft
 from adapters.stuf.mapping.common import (
     known,
@@ -24,6 +22,7 @@ from adapters.stuf.mapping.fields import (
     change_draft,
     changes,
     initial_values,
+    one_draft,
     read_date_part,
     read_group,
     read_text,
@@ -110,35 +109,34 @@ def _started(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draf
         issues.add(view.where, "missing", "inlener/naam is required for a new plaatsing", "client")
     if issues:
         return []
-    try:
-        data = PlacementStartedData(
+    return one_draft(
+        PlacementStarted,
+        lambda: PlacementStartedData(
             **_identity(view),
             municipality=known(view.text("gemeentecode")),
             start_date=start,
             **values,
-        )
-    except ValidationError as exc:
-        issues.add_validation(view.where, exc)
-        return []
-    return [Draft(PlacementStarted, data, ctx.sent_at, view.where)]
+        ),
+        view,
+        ctx,
+        issues,
+    )
 
 
 def _ended(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
-    try:
-        end = required_date(view.date("datumEinde"), "datumEinde")
-        reason = known(view.text("redenEinde"))
-        data = PlacementEndedData(
+    reason = known(view.text("redenEinde"))
+    return one_draft(
+        PlacementEnded,
+        lambda: PlacementEndedData(
             **_identity(view),
-            end_date=end,
+            end_date=required_date(view.date("datumEinde"), "datumEinde"),
             reason=END_REASONS[reason] if reason else "completed",
-        )
-    except StufValueError as exc:
-        issues.add(view.where, "invalid-value", str(exc), "end_date")
-        return []
-    except ValidationError as exc:
-        issues.add_validation(view.where, exc)
-        return []
-    return [Draft(PlacementEnded, data, ctx.sent_at, view.where)]
+        ),
+        view,
+        ctx,
+        issues,
+        "end_date",
+    )
 
 
 def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:

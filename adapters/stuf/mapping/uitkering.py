@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 from adapters.base import Draft
 from adapters.stuf.mapping.common import known, optional_date, required_date
 from adapters.stuf.mapping.context import MappingContext
@@ -24,6 +22,7 @@ from adapters.stuf.mapping.fields import (
     changes,
     clean,
     initial_values,
+    one_draft,
     read_date_part,
     read_group,
 )
@@ -104,12 +103,13 @@ def _effective(view: ObjectView) -> Any:
 def _draft(
     data: dict[str, Any], view: ObjectView, ctx: MappingContext, issues: Issues
 ) -> list[Draft]:
-    try:
-        model = BenefitStatusChangedData(**_identity(view), **data)
-    except ValidationError as exc:
-        issues.add_validation(view.where, exc)
-        return []
-    return [Draft(BenefitStatusChanged, model, ctx.sent_at, view.where)]
+    return one_draft(
+        BenefitStatusChanged,
+        lambda: BenefitStatusChangedData(**_identity(view), **data),
+        view,
+        ctx,
+        issues,
+    )
 
 
 def _registered(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
