@@ -16,10 +16,7 @@ Targets (issue 4): >= 50,000 rows/s, >= 25 % of the plain reader, peak RSS < 200
 from __future__ import annotations
 
 import argparse
-import atexit
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from bench.harness import (
     Sampler,
     cores,
     gateway_server,
+    kept_workdir,
     plain_reader_pass,
     seconds_between,
     upload_in_own_process,
@@ -48,10 +46,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work directory to keep (default: temporary)")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="flexgw-bench-"))
-    if args.keep is None:  # the files are large (up to 1 GB and its store): never leave them
-        atexit.register(shutil.rmtree, work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
+    work = kept_workdir(args.keep)
     path = work / "payroll.csv"
     if args.gb:
         size = 2_000_000 if args.quick else 1_000_000_000

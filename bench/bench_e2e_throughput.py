@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import (
     ROOT,
     CpuMeter,
+    baseline_producer,
     bsns,
     cores,
     gateway,
@@ -73,8 +74,6 @@ async def raw_ceiling(bootstrap: str, topic: str, total: int) -> float:
     """Records shaped like the gateway's (value, 64-hex key, 8 ce_* headers)."""
     import hashlib
 
-    from aiokafka import AIOKafkaProducer
-
     people = bsns(min(total, 20_000))
     values = [orjson.dumps(message(people[i % len(people)], i)["data"]) for i in range(total)]
     keys = [hashlib.sha256(p.encode()).hexdigest().encode() for p in people]
@@ -88,13 +87,7 @@ async def raw_ceiling(bootstrap: str, topic: str, total: int) -> float:
         ("ce_dataschema", b"https://schemas.flextensie.nl/gateway/placement.started.v1.json"),
         ("content-type", b"application/json"),
     ]
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-        max_batch_size=256 * 1024,
-    )
+    producer = baseline_producer(bootstrap)
     await producer.start()
     await producer.send_and_wait(topic, b"warmup", key=b"warmup")
     started = time.perf_counter()

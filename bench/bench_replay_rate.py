@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import (
     OPS_KEY,
     PERSON_KEY_SECRET,
+    baseline_producer,
     clients,
     local_broker,
     machine,
@@ -48,13 +48,7 @@ VALUE = (
 
 
 async def raw_producer_rate(bootstrap: str, topic: str, count: int) -> tuple[float, str]:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-        max_batch_size=256 * 1024,
-    )
+    producer = baseline_producer(bootstrap)
     await producer.start()
     headers = [
         ("ce_specversion", b"1.0"),

@@ -9,10 +9,7 @@ the time a plain csv.reader pass over the same file takes (measured in the same 
 from __future__ import annotations
 
 import argparse
-import atexit
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from bench.harness import (
     Sampler,
     cores,
     gateway_server,
+    kept_workdir,
     plain_reader_pass,
     upload_in_own_process,
     wait_final,
@@ -35,10 +33,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work directory to keep (default: temporary)")
     args = parser.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="flexgw-bench-"))
-    if args.keep is None:  # the files are large (up to 1 GB and its store): never leave them
-        atexit.register(shutil.rmtree, work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
+    work = kept_workdir(args.keep)
     path = work / "payroll.csv"
     rows = generate(path, rows_wanted=20_000 if args.quick else 1_000_000, bytes_wanted=None)
     print(f"file: {rows:,} rows, {path.stat().st_size / 1e6:,.1f} MB")

@@ -4,7 +4,8 @@
   (:func:`cpu_seconds`, :class:`CpuMeter`, :func:`measure_cpu`, :class:`Sampler`,
   :func:`peak_rss_mb`, :func:`rss_mb`);
 * processes: :func:`free_port`, :func:`wait_port`, :func:`stop`, a fresh local broker
-  (:func:`local_broker`), the gateway as its own process - for uploads
+  (:func:`local_broker`), a baseline producer (:func:`baseline_producer`), work directories
+  (:func:`workdir`, :func:`kept_workdir`), the gateway as its own process - for uploads
   (:func:`gateway_server`, an agency client), for StUF (:func:`start_gateway`, a municipality
   client), with Kafka and the relay (:func:`gateway`, :func:`relay_process`) - and a bare
   FastAPI endpoint as a ceiling (:func:`start_bare`);
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import csv
 import json
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,6 +231,27 @@ def workdir(name: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def kept_workdir(keep: Path | None) -> Path:
+    """``keep`` (``--keep``), or a temporary directory removed when the script exits: the
+    files are large (up to 1 GB and its store), never leave them behind."""
+    work = keep or Path(tempfile.mkdtemp(prefix="flexgw-bench-"))
+    if keep is None:
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def baseline_producer(bootstrap: str) -> AIOKafkaProducer:
+    """A bare aiokafka producer with the relay's delivery settings, for the baselines."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+    )
 
 
 @contextlib.contextmanager
