@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 from pydantic import BaseModel, ValidationError
@@ -106,6 +106,9 @@ def _tijdstip_date(element: etree._Element | None) -> Date | None:
     return parse_tijdstip(value).date()
 
 
+T = TypeVar("T")
+
+
 # --- readers: one element of an object -> its raw value or a Marker --------------------------
 Reader = Callable[[ObjectView, str], Any]
 
@@ -172,6 +175,19 @@ class Issues:
                 Issue(issue.where, issue.code, f"{label}{issue.message}", field=issue.field)
             )
 
+    def attempt(
+        self, where: str, field_name: str | None, make: Callable[..., T], *args: Any
+    ) -> T | None:
+        """``make(*args)``, or None with the issues it raised: a :class:`StufValueError` is
+        one about ``field_name``, a ``ValidationError`` one per error."""
+        try:
+            return make(*args)
+        except StufValueError as exc:
+            self.add(where, "invalid-value", str(exc), field_name)
+        except ValidationError as exc:
+            self.add_validation(where, exc)
+        return None
+
     def __bool__(self) -> bool:
         return bool(self.found)
 
@@ -184,20 +200,17 @@ def initial_values(specs: Sequence[FieldSpec], view: ObjectView, issues: Issues)
     """For T: every field the object fills (empty and unknown fields are left out)."""
     values: dict[str, Any] = {}
     for spec in specs:
-        try:
-            resolved = {part: clean(_raw(spec, view, part)) for part in spec.parts}
-            if all(v is None or v is UNKNOWN for v in resolved.values()):
-                continue
-            value = spec.build(resolved)
-        except StufValueError as exc:
-            issues.add(view.where, "invalid-value", str(exc), spec.name)
-            continue
-        except ValidationError as exc:
-            issues.add_validation(view.where, exc)
-            continue
+        value = issues.attempt(view.where, spec.name, _initial, spec, view)
         if value is not None and value is not UNKNOWN:
             values[spec.name] = value
     return values
+
+
+def _initial(spec: FieldSpec, view: ObjectView) -> Any:
+    resolved = {part: clean(_raw(spec, view, part)) for part in spec.parts}
+    if all(v is None or v is UNKNOWN for v in resolved.values()):
+        return None
+    return spec.build(resolved)
 
 
 def changes(
@@ -206,14 +219,7 @@ def changes(
     """For W, C and F: only the fields that really changed (see the module docstring)."""
     found = []
     for spec in specs:
-        try:
-            change = _change(spec, old, new)
-        except StufValueError as exc:
-            issues.add(new.where, "invalid-value", str(exc), spec.name)
-            continue
-        except ValidationError as exc:
-            issues.add_validation(new.where, exc)
-            continue
+        change = issues.attempt(new.where, spec.name, _change, spec, old, new)
         if change is not None:
             found.append(change)
     return found
@@ -254,18 +260,18 @@ def change_draft(
     """The ``*.changed`` draft of a W mutation: the real changes as values, ``geenWaarde`` as
     ``cleared``, ``waardeOnbekend`` as ``unknown`` (schemas.changes.ChangeSet)."""
     changed = {c.name: c.value for c in found if c.value is not None and c.value is not UNKNOWN}
-    try:
-        data = model(
+    data = issues.attempt(
+        new.where,
+        None,
+        lambda: model(
             **identity,
             effective_date=new.geldigheid()[0],
             cleared=[c.name for c in found if c.value is None],
             unknown=[c.name for c in found if c.value is UNKNOWN],
             **changed,
-        )
-    except ValidationError as exc:
-        issues.add_validation(new.where, exc)
-        return []
-    return [Draft(event, data, sent_at, new.where)]
+        ),
+    )
+    return [] if data is None else [Draft(event, data, sent_at, new.where)]
 
 
 def one_draft(
@@ -279,15 +285,8 @@ def one_draft(
     """The draft of a T or V mutation, with the data ``build()`` makes: a
     :class:`StufValueError` it raises is an issue about ``field_name``, a ``ValidationError``
     an issue per error."""
-    try:
-        data = build()
-    except StufValueError as exc:
-        issues.add(view.where, "invalid-value", str(exc), field_name)
-        return []
-    except ValidationError as exc:
-        issues.add_validation(view.where, exc)
-        return []
-    return [Draft(event, data, ctx.sent_at, view.where)]
+    data = issues.attempt(view.where, field_name, build)
+    return [] if data is None else [Draft(event, data, ctx.sent_at, view.where)]
 
 
 Single = Callable[[ObjectView, MappingContext, Issues], list[Draft]]
