@@ -154,6 +154,14 @@ def _print_json(value: Any) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
+def _answer(result: Any, as_json: bool, line: str) -> None:
+    """The API's answer as JSON (``--json``), else the one line a person reads."""
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(line)
+
+
 _LIST_COLUMNS = [
     ("SEQ", "seq", 10),
     ("ID", "id", 36),
@@ -286,13 +294,8 @@ def replay_command(
     typer.echo(f"job {job['id']}: {job['total']} message(s)", err=True)
     if wait:
         job = _follow_job(api, job)
-    if as_json:
-        _print_json(job)
-    else:
-        typer.echo(
-            f"job {job['id']} {job['state']}: "
-            + ", ".join(f"{k} {v}" for k, v in job["counts"].items())
-        )
+    counts = ", ".join(f"{k} {v}" for k, v in job["counts"].items())
+    _answer(job, as_json, f"job {job['id']} {job['state']}: {counts}")
     bad = sum(job["counts"].get(k, 0) for k in ("failed", "error"))
     raise typer.Exit(1 if bad else 0)
 
@@ -354,10 +357,8 @@ def hold_command(
 ) -> None:
     """Hold a message and every later message of the same person until released."""
     result = _Api(url, key).post("/holds", {"message_id": message_id, "reason": reason})
-    if as_json:
-        _print_json(result)
-    else:
-        typer.echo(f"hold {result['hold_id']} on {message_id}; held now: {len(result['changed'])}")
+    held = len(result["changed"])
+    _answer(result, as_json, f"hold {result['hold_id']} on {message_id}; held now: {held}")
 
 
 @messages_app.command("release")
@@ -370,7 +371,5 @@ def release_command(
 ) -> None:
     """Release the hold on a message's person key; its messages go out in order."""
     result = _Api(url, key).post(f"/messages/{message_id}/release", {"reason": reason})
-    if as_json:
-        _print_json(result)
-    else:
-        typer.echo(f"released hold {result['hold_id']}; queued again: {len(result['changed'])}")
+    queued = len(result["changed"])
+    _answer(result, as_json, f"released hold {result['hold_id']}; queued again: {queued}")
