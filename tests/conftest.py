@@ -45,6 +45,32 @@ def make_test_clients() -> ClientRegistry:
     )
 
 
+def settings_for(
+    store_url: str,
+    data_dir: Path,
+    kafka: LocalKafka | None,
+    *,
+    relay: bool | None = None,
+    **overrides: Any,
+) -> Settings:
+    """The settings of a gateway in a test: its own topic, short relay polls and backoff; the
+    relay runs when there is a broker, unless ``relay`` says otherwise."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=store_url,
+        kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
+        default_topic=overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}"),
+        person_key_secret=PERSON_KEY_SECRET,
+        relay_enabled=kafka is not None if relay is None else relay,
+        relay_poll_seconds=0.1,
+        relay_backoff_initial_seconds=0.05,
+        relay_backoff_max_seconds=1.0,
+        kafka_request_timeout_ms=5000,
+        **overrides,
+    )
+
+
 def two_free_ports() -> tuple[int, int]:
     first = free_port()
     second = free_port()
@@ -163,21 +189,8 @@ def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
         adapters: Any = None,
         **overrides: Any,
     ) -> AsyncIterator[Harness]:
-        topic = overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}")
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            data_dir=tmp_path / "data",
-            database_url=store_url,
-            kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
-            default_topic=topic,
-            person_key_secret=PERSON_KEY_SECRET,
-            relay_enabled=kafka is not None if relay is None else relay,
-            relay_poll_seconds=0.1,
-            relay_backoff_initial_seconds=0.05,
-            relay_backoff_max_seconds=1.0,
-            kafka_request_timeout_ms=5000,
-            **overrides,
-        )
+        settings = settings_for(store_url, tmp_path / "data", kafka, relay=relay, **overrides)
+        topic = settings.default_topic
         ctx = build_context(settings, clients=make_test_clients(), adapters=adapters)
         app = create_app(settings, context=ctx)
         async with app.router.lifespan_context(app):

@@ -4,7 +4,6 @@ own event loop (the served app runs in its own thread and loop)."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from gateway.localkafka import LocalKafka
 from gateway.settings import Settings
 from gateway.store import Store
 from gateway.store.tables import inbound, messages
-from tests.conftest import PERSON_KEY_SECRET, TEST_KEYS, make_test_clients
+from tests.conftest import TEST_KEYS, make_test_clients, settings_for
 from tests.kafka_reader import read_topic
 from tests.live import serve_in_thread
 
@@ -88,25 +87,6 @@ class StufServer:
             if len(found) >= expected or loop.time() > deadline:
                 return found
             await asyncio.sleep(0.3)
-
-
-def settings_for(
-    store_url: str, data_dir: Path, kafka: LocalKafka | None, **overrides: Any
-) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=data_dir,
-        database_url=store_url,
-        kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
-        default_topic=overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}"),
-        person_key_secret=PERSON_KEY_SECRET,
-        relay_enabled=kafka is not None,
-        relay_poll_seconds=0.1,
-        relay_backoff_initial_seconds=0.05,
-        relay_backoff_max_seconds=1.0,
-        kafka_request_timeout_ms=5000,
-        **overrides,
-    )
 
 
 @asynccontextmanager

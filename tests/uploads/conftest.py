@@ -4,7 +4,6 @@ profile), on SQLite and PostgreSQL, optionally with the real Kafka broker."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,8 +16,7 @@ import pytest
 from gateway.app import build_context, create_app
 from gateway.auth import Client, ClientRegistry, hash_key
 from gateway.localkafka import LocalKafka
-from gateway.settings import Settings
-from tests.conftest import PERSON_KEY_SECRET, TEST_CLIENTS, TEST_KEYS, Harness
+from tests.conftest import TEST_CLIENTS, TEST_KEYS, Harness, settings_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "adapters" / "payroll_csv" / "samples"
 
@@ -104,22 +102,14 @@ def make_upload_gateway(store_url: str, tmp_path: Path) -> Any:
     async def factory(
         kafka: LocalKafka | None = None, data_dir: Path | None = None, **overrides: Any
     ) -> AsyncIterator[UploadHarness]:
-        topic = overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}")
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            data_dir=data_dir or tmp_path / "data",
-            database_url=store_url,
-            kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
-            default_topic=topic,
-            person_key_secret=PERSON_KEY_SECRET,
-            relay_enabled=kafka is not None,
-            relay_poll_seconds=0.1,
-            relay_backoff_initial_seconds=0.05,
-            relay_backoff_max_seconds=1.0,
-            kafka_request_timeout_ms=5000,
+        settings = settings_for(
+            store_url,
+            data_dir or tmp_path / "data",
+            kafka,
             inbox_poll_seconds=overrides.pop("inbox_poll_seconds", 0.1),
             **overrides,
         )
+        topic = settings.default_topic
         ctx = build_context(settings, clients=upload_clients())
         app = create_app(settings, context=ctx)
         async with app.router.lifespan_context(app):
