@@ -53,6 +53,11 @@ class RowOutcome:
     worker: tuple[str, str] | None = None
 
 
+def _refused(raw: RawRow, issue: Issue) -> RowOutcome:
+    """A row that cannot be read at all: no kind, no draft, one issue."""
+    return RowOutcome(raw.line, raw.row, None, None, [issue])
+
+
 def mask_value(field: str, value: str) -> str:
     """The value as the report may show it: a BSN (or the RSIN in a loonheffingennummer)
     keeps only its last three digits."""
@@ -138,19 +143,14 @@ class RowMapper:
         fields = raw.fields
         where = f"line {raw.line}"
         if len(fields) < self._width:
-            return RowOutcome(
-                raw.line,
-                raw.row,
-                None,
-                None,
-                [
-                    Issue(
-                        where,
-                        "row_too_short",
-                        f"the row has {len(fields)} fields; this profile reads up to column "
-                        f"{self._width}",
-                    )
-                ],
+            return _refused(
+                raw,
+                Issue(
+                    where,
+                    "row_too_short",
+                    f"the row has {len(fields)} fields; this profile reads up to column "
+                    f"{self._width}",
+                ),
             )
         kind = self.profile.kinds.fixed
         if self._kind_index is not None:
@@ -162,20 +162,15 @@ class RowMapper:
                     for kind in self.profile.kinds.produced
                     for value in getattr(self.profile.kinds, kind)
                 ]
-                return RowOutcome(
-                    raw.line,
-                    raw.row,
-                    None,
-                    None,
-                    [
-                        Issue(
-                            where,
-                            "unknown_row_kind",
-                            f"row kind {text!r} is not one of {', '.join(allowed)}",
-                            field=self._kind_label,
-                            value=text,
-                        )
-                    ],
+                return _refused(
+                    raw,
+                    Issue(
+                        where,
+                        "unknown_row_kind",
+                        f"row kind {text!r} is not one of {', '.join(allowed)}",
+                        field=self._kind_label,
+                        value=text,
+                    ),
                 )
             kind = self._kinds[folded]
             if kind is None:
