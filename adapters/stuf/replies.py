@@ -42,39 +42,36 @@ def _systeem(parent: etree._Element, local: str, systeem: Systeem) -> None:
         _add(element, "gebruiker", systeem.gebruiker)
 
 
-def _stuurgegevens(
-    parent: etree._Element,
+def _bericht(berichtcode: str) -> tuple[etree._Element, etree._Element]:
+    """A ``StUF:<berichtcode>Bericht`` and its stuurgegevens, with the berichtcode."""
+    root = etree.Element(qname(STUF, f"{berichtcode}Bericht"), nsmap={"StUF": STUF})
+    sg = _add(root, "stuurgegevens")
+    _add(sg, "berichtcode", berichtcode)
+    return root, sg
+
+
+def _answer(
     berichtcode: str,
-    *,
     zender: Systeem,
     ontvanger: Systeem,
     referentienummer: str,
     tijdstip: str,
     cross_ref: str,
-) -> None:
-    sg = _add(parent, "stuurgegevens")
-    _add(sg, "berichtcode", berichtcode)
+) -> etree._Element:
+    """A reply with full stuurgegevens; ``cross_ref`` is the referentienummer it answers."""
+    root, sg = _bericht(berichtcode)
     _systeem(sg, "zender", zender)
     _systeem(sg, "ontvanger", ontvanger)
     _add(sg, "referentienummer", referentienummer[:40])
     _add(sg, "tijdstipBericht", tijdstip)
     _add(sg, "crossRefnummer", cross_ref[:40])
+    return root
 
 
 def bv03(
     *, zender: Systeem, ontvanger: Systeem, referentienummer: str, tijdstip: str, cross_ref: str
 ) -> etree._Element:
-    root = etree.Element(qname(STUF, "Bv03Bericht"), nsmap={"StUF": STUF})
-    _stuurgegevens(
-        root,
-        "Bv03",
-        zender=zender,
-        ontvanger=ontvanger,
-        referentienummer=referentienummer,
-        tijdstip=tijdstip,
-        cross_ref=cross_ref,
-    )
-    return root
+    return _answer("Bv03", zender, ontvanger, referentienummer, tijdstip, cross_ref)
 
 
 def _body(root: etree._Element, reply: FaultReply) -> None:
@@ -95,24 +92,13 @@ def fo03(
     tijdstip: str,
     cross_ref: str,
 ) -> etree._Element:
-    root = etree.Element(qname(STUF, "Fo03Bericht"), nsmap={"StUF": STUF})
-    _stuurgegevens(
-        root,
-        "Fo03",
-        zender=zender,
-        ontvanger=ontvanger,
-        referentienummer=referentienummer,
-        tijdstip=tijdstip,
-        cross_ref=cross_ref,
-    )
+    root = _answer("Fo03", zender, ontvanger, referentienummer, tijdstip, cross_ref)
     _body(root, reply)
     return root
 
 
 def fo02(reply: FaultReply) -> etree._Element:
-    root = etree.Element(qname(STUF, "Fo02Bericht"), nsmap={"StUF": STUF})
-    sg = _add(root, "stuurgegevens")
-    _add(sg, "berichtcode", "Fo02")
+    root, _ = _bericht("Fo02")
     _body(root, reply)
     return root
 
