@@ -11,16 +11,8 @@ from typing import TypeVar
 from lxml import etree
 
 from adapters.base import Issue
-from adapters.setu.model import (
-    AllowanceEntry,
-    AssignmentDoc,
-    IssueCollector,
-    Ref,
-    TimecardDoc,
-    TimeEntry,
-    iso_date,
-    iso_datetime,
-)
+from adapters.setu.model import AllowanceEntry, AssignmentDoc, Ref, TimecardDoc, TimeEntry
+from adapters.setu.reading import IssueCollector, iso_date, iso_datetime
 
 __all__ = ["HRXML_NS", "read_assignment", "read_timecard", "xpath_of"]
 

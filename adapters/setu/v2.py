@@ -13,16 +13,8 @@ from typing import Any, Literal, TypeVar
 from lxml import etree
 
 from adapters.base import Issue
-from adapters.setu.model import (
-    AllowanceEntry,
-    AssignmentDoc,
-    IssueCollector,
-    Ref,
-    TimecardDoc,
-    TimeEntry,
-    iso_date,
-    iso_datetime,
-)
+from adapters.setu.model import AllowanceEntry, AssignmentDoc, Ref, TimecardDoc, TimeEntry
+from adapters.setu.reading import IssueCollector, iso_date, iso_datetime
 
 __all__ = ["SETU_V2_NS", "Node", "from_json", "from_xml", "read_assignment", "read_timecard"]
 
