@@ -14,26 +14,19 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import valid_test_bsns
+
 HEADER = (
     "Soort;Personeelsnummer;BSN;Plaatsingsnummer;Inlener;KvK inlener;Functie;Begindatum;"
     "Einddatum;Uurloon;Uren per week;Gemeente;Datum;Urensoort;Uren;Jaar;Periode;Bruto loon;"
     "Loonheffing;Netto loon;Loonheffingennummer;IBAN;Correctie"
 )
-WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
 CLIENTS = ("Café De Gouden Leeuw", "Bakkerij Brood & Zo", "Groenvoorziening Één", "Logistiek BV")
 IBANS = ("NL91ABNA0417164300", "NL20INGB0001234567", "NL44RABO0123456789")
 #: Weeks of hours per worker before the next worker starts (rows per worker = 1 + 6 * WEEKS).
 WEEKS = 8
-
-
-def valid_test_bsns(start: int = 20_000_000):
-    n = start
-    while True:
-        digits = f"{n:08d}"
-        check = sum(w * int(d) for w, d in zip(WEIGHTS, digits, strict=True)) % 11
-        if check < 10:
-            yield digits + str(check)
-        n += 1
 
 
 def money(cents: int) -> str:

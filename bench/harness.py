@@ -20,6 +20,7 @@ import asyncio
 import atexit
 import contextlib
 import csv
+import itertools
 import json
 import os
 import shutil
@@ -503,17 +504,20 @@ async def wait_for_records(
 # --- data ---------------------------------------------------------------------------------
 
 
-def bsns(count: int, start: int = 20_000_000) -> list[str]:
-    """``count`` test BSNs (eleven test passed) from ``start`` on."""
-    found: list[str] = []
+def valid_test_bsns(start: int = 20_000_000) -> Iterator[str]:
+    """Test BSNs that pass the eleven test, ascending from ``start`` (eight digits + check)."""
     n = start
-    while len(found) < count:
+    while True:
         digits = f"{n:08d}"
         check = sum(w * int(d) for w, d in zip(WEIGHTS, digits, strict=True)) % 11
         if check < 10:
-            found.append(digits + str(check))
+            yield digits + str(check)
         n += 1
-    return found
+
+
+def bsns(count: int, start: int = 20_000_000) -> list[str]:
+    """The first ``count`` of :func:`valid_test_bsns`."""
+    return list(itertools.islice(valid_test_bsns(start), count))
 
 
 def plain_reader_pass(path: Path) -> tuple[int, float]:
