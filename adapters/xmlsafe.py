@@ -10,7 +10,7 @@ issue of code ``invalid_xml``: the sender's fix is the same whichever rule was b
 the software that writes the XML), and the message says which rule it was and where.
 
 * :func:`parse` - a document in memory (a SOAP request, a stored StUF object);
-* :func:`parse_stream` - a document read from a file (a SETU upload), never read past
+* :func:`parse_stream` - a document read from a file (a SETU upload), not read much past
   ``max_bytes``;
 * :func:`iterparse` - ``(event, element)`` pairs of a file of any size (a StUF batch); the
   caller frees finished elements, so only the depth is bounded here and the channel bounds
@@ -96,8 +96,8 @@ def parse(data: bytes, limits: XmlLimits, *, comments: bool = True) -> etree._El
 
 
 def parse_stream(source: IO[bytes], limits: XmlLimits, *, comments: bool = True) -> etree._Element:
-    """The root element of the document ``source`` holds, or :class:`UnsafeXml`; reads at most
-    ``max_bytes`` + 1 bytes of it. ``comments=False`` leaves comments out of the tree."""
+    """The root element of the document ``source`` holds, or :class:`UnsafeXml`; stops reading
+    at the first chunk past ``max_bytes``. ``comments=False`` leaves comments out of the tree."""
     root: etree._Element | None = None
     count = 0
     for event, element in _events(_Bounded(source, limits.max_bytes), limits, comments=comments):
