@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -40,13 +40,12 @@ from gateway.store.outbox_repo import (
     Failure,
     OutboxRow,
     Published,
-    acquire_lease,
     fetch_queued,
     mark_failed,
     mark_published,
     note_transient_failure,
-    release_lease,
 )
+from gateway.worker import Lease, Worker
 
 __all__ = ["LEASE_NAME", "Relay", "TransientPublishError", "producer_factory"]
 
@@ -147,12 +146,25 @@ class Relay:
         self._metrics = metrics
         self._make_producer = make_producer
         self._clock = clock
-        self.owner = f"relay-{uuid.uuid4().hex[:12]}"
         self._producer: AIOKafkaProducer | None = None
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.holds_lease = False
+        self._lease = Lease(
+            store,
+            LEASE_NAME,
+            ttl=LEASE_TTL,
+            owner=f"relay-{uuid4().hex[:12]}",
+            on_change=lambda held: metrics.relay_up.set(1 if held else 0),
+            clock=clock,
+        )
+        self._worker = Worker(
+            "relay",
+            self._round,
+            interval=lambda: settings.relay_poll_seconds,
+            # The store may be briefly unreachable; never let the relay die of it.
+            failure_event="relay_loop_error",
+            retry_seconds=1.0,
+            lease=self._lease,
+            on_stop=self._close_producer,
+        )
         self.broker_ok = False
         self._last_broker_check = 0.0
         self._partitions: dict[str, list[int]] = {}
@@ -160,51 +172,41 @@ class Relay:
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="relay")
+        log.info("relay_started", owner=self.owner)
+        self._worker.start()
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
-            except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
-        await self._close_producer()
-        with contextlib.suppress(Exception):
-            async with self._store.write() as conn:
-                await release_lease(conn, name=LEASE_NAME, owner=self.owner)
+        """Lets the drain in hand finish for ``grace_seconds``, closes the producer, then
+        hands the lease back."""
+        was_running = self._worker.running
+        await self._worker.stop(grace_seconds)
+        if was_running:
+            log.info("relay_stopped", owner=self.owner)
         self._metrics.relay_up.set(0)
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._worker.running
+
+    @property
+    def owner(self) -> str:
+        return self._lease.owner
+
+    @property
+    def holds_lease(self) -> bool:
+        return self._lease.held()
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
-        self._wake.set()
+        self._worker.wake()
 
     # --- the loop --------------------------------------------------------------------------
-    async def run(self) -> None:
-        log.info("relay_started", owner=self.owner)
-        while not self._stopping.is_set():
-            try:
-                if not await self._renew_lease():
-                    await self._idle(LEASE_TTL.total_seconds() / 3)
-                    continue
-                published = await self.publish_pending()
-                if published == 0:
-                    await self._check_broker_when_idle()
-                    await self._idle(self._settings.relay_poll_seconds)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The store may be briefly unreachable; never let the relay die of it.
-                log.exception("relay_loop_error")
-                await self._idle(1.0)
-        log.info("relay_stopped", owner=self.owner)
+    async def _round(self) -> None:
+        """One drain of the outbox (the worker holds the lease around it)."""
+        if await self.publish_pending():
+            self._worker.wake()  # more may have been queued meanwhile: look again at once
+        else:
+            await self._check_broker_when_idle()
 
     async def publish_pending(self) -> int:
         """Publishes until nothing is queued; transient failures are retried (tenacity,
@@ -233,7 +235,7 @@ class Relay:
         recording = asyncio.create_task(recorder.run(rounds), name="relay-recorder")
         cursor = 0
         try:
-            while not recorder.stop_reason and not self._stopping.is_set():
+            while not recorder.stop_reason and not self._worker.stopping:
                 async with self._store.read() as conn:
                     rows = await fetch_queued(
                         conn, self._settings.relay_batch_size, after_seq=cursor
@@ -393,7 +395,7 @@ class Relay:
             self.broker_ok = False
             self._metrics.publish_retries.inc()
             log.warning("relay_waiting_for_kafka", unacknowledged=len(pending))
-            if self._stopping.is_set():
+            if self._worker.stopping:
                 return
 
     # --- helpers ---------------------------------------------------------------------------
@@ -429,23 +431,7 @@ class Relay:
         # A fresh producer after a failure: aiokafka's idempotent producer can stay stuck
         # after a sequence error (aiokafka#1017), and a new one costs little.
         await self._close_producer()
-        await self._renew_lease()
-
-    async def _renew_lease(self) -> bool:
-        async with self._store.write() as conn:
-            held = await acquire_lease(
-                conn, name=LEASE_NAME, owner=self.owner, now=self._clock(), ttl=LEASE_TTL
-            )
-        if held != self.holds_lease:
-            log.info("relay_lease", held=held, owner=self.owner)
-        self.holds_lease = held
-        self._metrics.relay_up.set(1 if held else 0)
-        return held
-
-    async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
+        await self._lease.renew()
 
     async def _check_broker_when_idle(self) -> None:
         loop = asyncio.get_running_loop()

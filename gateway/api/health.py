@@ -15,7 +15,8 @@ from starlette.responses import Response
 from gateway.api.deps import ContextDep
 from gateway.context import GatewayContext
 from gateway.relay import LEASE_NAME
-from gateway.store.outbox_repo import lease_holder, outbox_depth
+from gateway.store.lease_repo import lease_holder
+from gateway.store.outbox_repo import outbox_depth
 from gateway.timeutil import as_utc
 
 __all__ = ["router"]

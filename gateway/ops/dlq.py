@@ -36,6 +36,7 @@ from gateway.states import MessageState, can_move
 from gateway.store import Store
 from gateway.store.history import Event, record_event
 from gateway.store.tables import dlq_offsets, messages
+from gateway.worker import Worker
 
 __all__ = ["DeadLetter", "DlqConsumer", "apply_dead_letters", "parse_dead_letter"]
 
@@ -172,23 +173,55 @@ class DlqConsumer:
         self._poll = poll_seconds
         self._on_failed = on_failed
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._assigned: set[int] = set()
+        self._last_check = 0.0
+        # A broker away is expected: one line per try, waiting longer each time (up to 30 s).
+        self._worker = Worker(
+            "dlq-consumer",
+            self._round,
+            interval=poll_seconds,
+            failure_event="dlq_consumer_retrying",
+            retry_seconds=poll_seconds,
+            max_retry_seconds=30.0,
+            on_stop=self._disconnect,
+            log_traceback=False,
+        )
         self.applied = 0
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="dlq-consumer")
+        self._worker.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._worker.stop()
 
-    async def run(self) -> None:
-        backoff = self._poll
-        while not self._stopping.is_set():
+    async def _round(self) -> None:
+        """One read of the topic (``getmany`` itself waits up to the poll interval); a failure
+        drops the connection and the next round connects again."""
+        try:
+            consumer = await self._connect()
+            loop = asyncio.get_running_loop()
+            if loop.time() - self._last_check > 10 or not self._assigned:
+                self._last_check = loop.time()
+                # No subscription (positions are ours), so ask for metadata explicitly.
+                await consumer._client.force_metadata_update()
+                partitions = consumer.partitions_for_topic(self._topic) or set()
+                if partitions - self._assigned:
+                    self._assigned = set(partitions)
+                    await self._assign(consumer, self._assigned)
+                if not self._assigned:
+                    return  # no such topic yet: look again after the poll interval
+            batches = await consumer.getmany(timeout_ms=int(self._poll * 1000), max_records=500)
+            for tp, records in batches.items():
+                if records:
+                    await self._apply(tp, records)
+        except Exception:
+            await self._disconnect()
+            raise
+        self._worker.wake()
+
+    async def _connect(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._bootstrap,
                 group_id=None,
@@ -198,40 +231,16 @@ class DlqConsumer:
                 client_id="flexgw-dlq",
                 request_timeout_ms=10_000,
             )
-            try:
-                await consumer.start()
-                backoff = self._poll
-                await self._consume(consumer)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("dlq_consumer_retrying", reason=f"{type(exc).__name__}: {exc}"[:300])
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(consumer.stop(), 5)
+            self._consumer = consumer
+            await consumer.start()
+        return self._consumer
 
-    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        assigned: set[int] = set()
-        last_check = 0.0
-        loop = asyncio.get_running_loop()
-        while not self._stopping.is_set():
-            if loop.time() - last_check > 10 or not assigned:
-                last_check = loop.time()
-                # No subscription (positions are ours), so ask for metadata explicitly.
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(self._topic) or set()
-                if partitions - assigned:
-                    assigned = set(partitions)
-                    await self._assign(consumer, assigned)
-                if not assigned:
-                    await asyncio.sleep(self._poll)
-                    continue
-            batches = await consumer.getmany(timeout_ms=int(self._poll * 1000), max_records=500)
-            for tp, records in batches.items():
-                if records:
-                    await self._apply(tp, records)
+    async def _disconnect(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        self._assigned = set()
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(consumer.stop(), 5)
 
     async def _assign(self, consumer: AIOKafkaConsumer, partitions: set[int]) -> None:
         tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]

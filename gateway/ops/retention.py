@@ -4,7 +4,6 @@ logged and audited, and each purged payload gets a ``purged`` history event."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from gateway.store import Store
 from gateway.store.history import Event, record_events
 from gateway.store.tables import inbound
 from gateway.timeutil import format_time
+from gateway.worker import Worker
 
 __all__ = ["PurgeResult", "RetentionSchedule", "purge_payloads"]
 
@@ -136,33 +136,28 @@ class RetentionSchedule:
         self._days = retention_days
         self._interval = interval_seconds
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._worker = Worker(
+            "retention",
+            self._round,
+            interval=interval_seconds,
+            failure_event="retention_purge_failed",
+        )
         self.runs = 0
 
     def start(self) -> None:
         if self._interval > 0:
-            self._task = asyncio.create_task(self.run(), name="retention")
+            self._worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._worker.stop()
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await purge_payloads(
-                    self._store,
-                    data_dir=self._data_dir,
-                    older_than=timedelta(days=self._days),
-                    actor=SCHEDULER,
-                    reason=f"retention: raw payloads are kept {self._days} days",
-                    now=self._clock(),
-                )
-                self.runs += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("retention_purge_failed")
-            await asyncio.sleep(self._interval)
+    async def _round(self) -> None:
+        await purge_payloads(
+            self._store,
+            data_dir=self._data_dir,
+            older_than=timedelta(days=self._days),
+            actor=SCHEDULER,
+            reason=f"retention: raw payloads are kept {self._days} days",
+            now=self._clock(),
+        )
+        self.runs += 1

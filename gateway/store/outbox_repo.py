@@ -1,30 +1,28 @@
-"""Queries of the relay: read the outbox in order, record what Kafka said, hold the lease."""
+"""Queries of the relay: read the outbox in order, record what Kafka said."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.states import MessageState
 from gateway.store.bulk import db_time, executemany
 from gateway.store.history import Event, record_events
-from gateway.store.tables import holds, messages, relay_lease
+from gateway.store.tables import holds, messages
 
 __all__ = [
     "Failure",
     "OutboxRow",
     "Published",
-    "acquire_lease",
     "fetch_queued",
     "mark_failed",
     "mark_published",
     "note_transient_failure",
     "outbox_depth",
-    "release_lease",
 ]
 
 
@@ -154,41 +152,3 @@ async def outbox_depth(conn: AsyncConnection) -> tuple[int, datetime | None]:
         )
     ).one()
     return int(row[0]), row[1]
-
-
-async def acquire_lease(
-    conn: AsyncConnection, *, name: str, owner: str, now: datetime, ttl: timedelta
-) -> bool:
-    """Takes or renews the lease; False while another owner holds an unexpired one."""
-    result = await conn.execute(
-        update(relay_lease)
-        .where(
-            relay_lease.c.name == name,
-            (relay_lease.c.owner == owner) | (relay_lease.c.expires_at < now),
-        )
-        .values(owner=owner, expires_at=now + ttl)
-    )
-    if result.rowcount == 1:
-        return True
-    exists = await conn.scalar(select(func.count()).where(relay_lease.c.name == name))
-    if exists:
-        return False
-    await conn.execute(insert(relay_lease).values(name=name, owner=owner, expires_at=now + ttl))
-    return True
-
-
-async def release_lease(conn: AsyncConnection, *, name: str, owner: str) -> None:
-    await conn.execute(
-        relay_lease.delete().where(relay_lease.c.name == name, relay_lease.c.owner == owner)
-    )
-
-
-async def lease_holder(conn: AsyncConnection, *, name: str, now: datetime) -> str | None:
-    row = (
-        await conn.execute(
-            select(relay_lease.c.owner).where(
-                relay_lease.c.name == name, relay_lease.c.expires_at >= now
-            )
-        )
-    ).first()
-    return None if row is None else str(row[0])

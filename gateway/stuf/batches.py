@@ -16,7 +16,6 @@ message at a time through the same pipeline as the SOAP service, reported per me
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
 import uuid
@@ -46,6 +45,7 @@ from gateway.store.stuf_repo import (
 from gateway.stuf.faults import fault_for
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import Outcome, Prepared, StufPipeline
+from gateway.worker import Worker
 
 __all__ = ["BatchService"]
 
@@ -61,8 +61,13 @@ class BatchService:
         self._pipeline = pipeline
         self._metrics = metrics
         self.directory = ctx.settings.data_dir / "stuf-batches"
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._worker = Worker(
+            "stuf-batches",
+            self._round,
+            interval=30.0,
+            failure_event="stuf_batch_worker_failed",
+            retry_seconds=5.0,
+        )
 
     # --- receiving ---------------------------------------------------------------------------
     async def receive(
@@ -137,37 +142,24 @@ class BatchService:
         log.info(
             "stuf_batch_received", batch_id=batch_id, sender=client.id, source=source, size=size
         )
-        self._wake.set()
+        self._worker.wake()
         return row, False
 
     # --- the worker --------------------------------------------------------------------------
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="stuf-batches")
+        self._worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._worker.stop()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._worker.wake()
 
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                async with self._ctx.store.read() as conn:
-                    pending = await pending_batches(conn)
-                for batch in pending:
-                    await self.process(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("stuf_batch_worker_failed")
-                await asyncio.sleep(5)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=30)
+    async def _round(self) -> None:
+        async with self._ctx.store.read() as conn:
+            pending = await pending_batches(conn)
+        for batch in pending:
+            await self.process(batch)
 
     async def process(self, batch: BatchRow) -> None:
         client = self._ctx.clients.get(batch.sender)

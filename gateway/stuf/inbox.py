@@ -3,7 +3,8 @@ root, ``FLEXGW_INBOX_DIR``, is shared with the agencies' upload inbox).
 
 A municipality (or the file transfer acting for it) drops a batch file there. Write it under
 another name first (``*.part``, ``*.tmp``) and rename it to ``*.xml`` when complete; a file is
-also taken only once its size and modification time held still for one poll. The watcher hands
+also taken only once its size and modification time held still for one poll
+(:class:`gateway.inbox.HeldStill`). The watcher hands
 it to the batch service exactly like an upload, and removes it once the batch is registered.
 A directory whose name is no municipality client is left alone (and logged).
 """
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import structlog
 
+from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import PayloadTooLarge
-from gateway.periodic import Periodic
+from gateway.inbox import HeldStill
 from gateway.stuf.batches import BatchService
+from gateway.worker import Worker
 
 __all__ = ["InboxWatcher"]
 
@@ -32,11 +35,11 @@ class InboxWatcher:
         self._ctx = ctx
         self._batches = batches
         self.root = ctx.settings.resolved_inbox_dir
-        self._seen: dict[Path, tuple[int, int]] = {}
-        self._loop = Periodic(
+        self._still = HeldStill(ctx.settings.stuf_inbox_poll_seconds)
+        self._loop = Worker(
             "stuf-inbox",
             self.scan,
-            lambda: ctx.settings.stuf_inbox_poll_seconds,
+            interval=lambda: ctx.settings.stuf_inbox_poll_seconds,
             failure_event="stuf_inbox_scan_failed",
         )
 
@@ -50,36 +53,33 @@ class InboxWatcher:
     async def scan(self) -> int:
         """Takes every complete file once; returns how many batches it registered."""
         taken = 0
-        seen_now: dict[Path, tuple[int, int]] = {}
+        sender_of: dict[Path, Client] = {}
         for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
             client = self._ctx.clients.get(directory.name)
             if client is None or client.role != "municipality":
                 continue
-            for path in sorted(directory.glob("*.xml")):
-                stat = path.stat()
-                signature = (stat.st_size, stat.st_mtime_ns)
-                seen_now[path] = signature
-                if self._seen.get(path) != signature:
-                    continue  # new or still growing: look again at the next poll
-                try:
-                    batch, repeated = await self._batches.receive(
-                        client, _read(path), file_name=path.name, source="inbox"
-                    )
-                except PayloadTooLarge:
-                    path.rename(path.with_name(path.name + ".too-large"))
-                    log.warning("stuf_inbox_file_too_large", client=client.id, file=path.name)
-                    continue
-                path.unlink()
-                seen_now.pop(path, None)
-                taken += 1
-                log.info(
-                    "stuf_inbox_taken",
-                    client=client.id,
-                    file=path.name,
-                    batch_id=batch.id,
-                    repeated=repeated,
+            sender_of.update((path, client) for path in sorted(directory.glob("*.xml")))
+        # New or still growing files wait for the next poll.
+        for path in self._still.select(sender_of):
+            client = sender_of[path]
+            try:
+                batch, repeated = await self._batches.receive(
+                    client, _read(path), file_name=path.name, source="inbox"
                 )
-        self._seen = seen_now
+            except PayloadTooLarge:
+                path.rename(path.with_name(path.name + ".too-large"))
+                log.warning("stuf_inbox_file_too_large", client=client.id, file=path.name)
+                continue
+            path.unlink()
+            self._still.forget(path)
+            taken += 1
+            log.info(
+                "stuf_inbox_taken",
+                client=client.id,
+                file=path.name,
+                batch_id=batch.id,
+                repeated=repeated,
+            )
         return taken
 
 

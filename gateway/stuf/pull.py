@@ -30,7 +30,6 @@ from adapters.stuf.values import Marker
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import IdempotencyConflict
-from gateway.periodic import Periodic
 from gateway.store.stuf_repo import pull_state, save_pull_state
 from gateway.stuf.answers import stuf_tijdstip
 from gateway.stuf.checks import gateway_system, zender_of
@@ -39,6 +38,7 @@ from gateway.stuf.config import StufPullSource
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import StufPipeline
 from gateway.timeutil import format_time
+from gateway.worker import Worker
 
 __all__ = ["PollFailed", "Puller"]
 
@@ -69,10 +69,10 @@ class Puller:
             open_seconds=settings.stuf_pull_open_seconds,
         )
         self._zeep: ZeepClient | None = None
-        self._loop = Periodic(
+        self._loop = Worker(
             f"stuf-pull-{source.id}",
             self.poll,
-            lambda: max(self.source.interval_seconds, self.breaker.seconds_until_trial),
+            interval=lambda: max(self.source.interval_seconds, self.breaker.seconds_until_trial),
             failure_event="stuf_pull_failed_unexpectedly",
             source=source.id,
         )

@@ -1,7 +1,8 @@
 """Watched inbox: one directory per agency client (what an SFTP server writes into).
 
 ``<inbox>/<client-id>/`` is scanned every ``inbox_poll_seconds``. A file is complete when its
-size and modification time held still for one interval, and its name is not a temporary one
+size and modification time held still for one interval (:class:`gateway.inbox.HeldStill`),
+and its name is not a temporary one
 (``.*``, ``*.part``, ``*.tmp``, ``*.filepart``); uploading under a temporary name and renaming
 when done is the surest way. A complete file goes through the same path as an HTTP upload and
 is removed; ``<name>.status.json`` next to it tells the upload id and, once processed, the
@@ -18,9 +19,10 @@ import structlog
 
 from gateway.auth import ClientRegistry
 from gateway.errors import GatewayError
-from gateway.periodic import Periodic
+from gateway.inbox import HeldStill
 from gateway.uploads.report import write_status
 from gateway.uploads.service import Accepted, UploadService
+from gateway.worker import Worker
 
 __all__ = ["InboxWatcher"]
 
@@ -50,10 +52,10 @@ class InboxWatcher:
         self._clients = clients
         self._service = service
         self._poll = poll_seconds
-        self._seen: dict[Path, tuple[int, int]] = {}
+        self._still = HeldStill(poll_seconds)
         self._warned: set[str] = set()
-        self._loop = Periodic(
-            "inbox", self.scan, lambda: self._poll, failure_event="inbox_scan_failed"
+        self._loop = Worker(
+            "inbox", self.scan, interval=lambda: self._poll, failure_event="inbox_scan_failed"
         )
 
     def start(self) -> None:
@@ -66,7 +68,7 @@ class InboxWatcher:
     async def scan(self) -> list[Accepted]:
         """One pass: takes every file that held still since the previous pass."""
         taken: list[Accepted] = []
-        current: dict[Path, tuple[int, int]] = {}
+        sender_of: dict[Path, str] = {}
         for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
             client = self._clients.get(directory.name)
             if client is None or client.role != "agency":
@@ -75,18 +77,16 @@ class InboxWatcher:
                     self._warned.add(directory.name)
                     log.warning("inbox_directory_ignored", directory=directory.name)
                 continue
-            for path in sorted(directory.iterdir()):
-                if not path.is_file() or _temporary(path.name):
-                    continue
-                stat = path.stat()
-                fingerprint = (stat.st_size, stat.st_mtime_ns)
-                if self._seen.get(path) != fingerprint:
-                    current[path] = fingerprint
-                    continue
-                accepted = await self._take(path, client.id, directory)
-                if accepted is not None:
-                    taken.append(accepted)
-        self._seen = current
+            sender_of.update(
+                (path, client.id)
+                for path in sorted(directory.iterdir())
+                if path.is_file() and not _temporary(path.name)
+            )
+        for path in self._still.select(sender_of):
+            accepted = await self._take(path, sender_of[path], path.parent)
+            self._still.forget(path)
+            if accepted is not None:
+                taken.append(accepted)
         return taken
 
     async def _take(self, path: Path, client_id: str, directory: Path) -> Accepted | None:

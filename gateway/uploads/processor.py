@@ -13,9 +13,7 @@ and row, so a second run produces the same messages.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +26,6 @@ from adapters.setu import OfficialSchemas
 from gateway.events import EventFactory
 from gateway.states import InboundState
 from gateway.store import Store
-from gateway.store.outbox_repo import acquire_lease, release_lease
 from gateway.uploads import repo
 from gateway.uploads.jobs import run_csv, run_setu
 from gateway.uploads.metrics import UploadMetrics
@@ -36,6 +33,7 @@ from gateway.uploads.model import Upload
 from gateway.uploads.prepare import Preparer, UploadRef
 from gateway.uploads.report import write_inbox_report
 from gateway.uploads.staging import Settlement, Stager
+from gateway.worker import Lease, Worker
 
 __all__ = ["LEASE_NAME", "UploadProcessor"]
 
@@ -72,107 +70,70 @@ class UploadProcessor:
         self._max_errors = max_errors
         self._on_queued = on_queued
         self._clock = clock
-        self._poll_seconds = poll_seconds
-        self.owner = f"uploads-{uuid.uuid4().hex[:12]}"
-        self.holds_lease = False
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        # Whoever takes the lease first finishes what a stop interrupted.
+        self._recover = True
+        self._lease = Lease(
+            store, LEASE_NAME, ttl=LEASE_TTL, on_change=self._lease_changed, clock=clock
+        )
+        self._worker = Worker(
+            "uploads",
+            self._round,
+            interval=poll_seconds,
+            failure_event="upload_processing_failed",
+            retry_seconds=1.0,
+            lease=self._lease,
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="uploads")
+        self._worker.start()
 
     async def stop(self) -> None:
         """Stops at once; an upload in progress is processed again at the next start (by
         this or another process: the lease is released)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self.holds_lease:
-            with contextlib.suppress(Exception):
-                async with self._store.write() as conn:
-                    await release_lease(conn, name=LEASE_NAME, owner=self.owner)
-            self.holds_lease = False
+        await self._worker.stop()
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._worker.running
+
+    @property
+    def owner(self) -> str:
+        return self._lease.owner
+
+    @property
+    def holds_lease(self) -> bool:
+        """One process at a time processes uploads (as one relay publishes): it holds a
+        lease in the store, renewed while it works; losing it stops the upload in hand."""
+        return self._lease.held()
 
     def enqueue(self, upload_id: str) -> None:
         """A new upload is stored: look now. (The store is the queue; ``upload_id`` is for
         the log.)"""
         log.debug("upload_enqueued", upload_id=upload_id)
-        self._wake.set()
+        self._worker.wake()
 
-    async def _run(self) -> None:
-        recover = True
-        while True:
-            try:
-                if not self.holds_lease:
-                    recover = True
-                if not await self._renew():
-                    await self._idle(LEASE_TTL.total_seconds() / 3)
-                    continue
-                if recover:
-                    await self.recover()
-                    recover = False
-                upload_id = await self._next()
-                if upload_id is None:
-                    await self._idle(self._poll_seconds)
-                    continue
-                await self._process_holding_lease(upload_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The store may be briefly away: the upload in hand is reset and processed
-                # again once it is back (the check itself turns its own failures into a
-                # rejection, so this is not a loop over a broken file). Never let the loop die.
-                log.exception("upload_processing_failed")
-                recover = True
-                await self._idle(1.0)
+    def _lease_changed(self, held: bool) -> None:
+        if held:
+            self._recover = True
 
-    async def _renew(self) -> bool:
-        """One process at a time processes uploads (as one relay publishes): it holds a
-        lease in the store and renews it while it works."""
-        async with self._store.write() as conn:
-            held = await acquire_lease(
-                conn, name=LEASE_NAME, owner=self.owner, now=self._clock(), ttl=LEASE_TTL
-            )
-        if held != self.holds_lease:
-            log.info("uploads_lease", held=held, owner=self.owner)
-        self.holds_lease = held
-        return held
-
-    async def _process_holding_lease(self, upload_id: str) -> None:
-        work = asyncio.create_task(self.process(upload_id), name=f"upload-{upload_id}")
-        keepalive = asyncio.create_task(self._keepalive(), name="uploads-lease")
+    async def _round(self) -> None:
+        """Recovery when due, then the oldest received upload (the worker holds the lease)."""
         try:
-            await asyncio.wait({work, keepalive}, return_when=asyncio.FIRST_COMPLETED)
-            if not work.done():  # the lease was lost: another process takes over
-                log.warning("uploads_lease_lost", upload_id=upload_id)
-                work.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await work
-        finally:
-            for task in (work, keepalive):
-                task.cancel()
-            await asyncio.gather(work, keepalive, return_exceptions=True)
-
-    async def _keepalive(self) -> None:
-        while True:
-            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
-            try:
-                if not await self._renew():
-                    return
-            except Exception:
-                log.exception("uploads_lease_renewal_failed")
-
-    async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
+            if self._recover:
+                await self.recover()
+                self._recover = False
+            upload_id = await self._next()
+            if upload_id is None:
+                return
+            await self.process(upload_id)
+        except Exception:
+            # The store may be briefly away: the upload in hand is reset and processed
+            # again once it is back (the check itself turns its own failures into a
+            # rejection, so this is not a loop over a broken file).
+            self._recover = True
+            raise
+        self._worker.wake()  # the next one, if any, at once
 
     async def _next(self) -> str | None:
         async with self._store.read() as conn:

@@ -4,7 +4,6 @@ without touching a message twice), then waits until the relay has published them
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from gateway.states import MessageState, ReplayJobState, ReplayOutcome
 from gateway.store import Store
 from gateway.store.history import Event, record_event, record_events
 from gateway.store.tables import messages, replay_items, replay_jobs
+from gateway.worker import Worker
 
 __all__ = ["ReplayRunner"]
 
@@ -48,38 +48,27 @@ class ReplayRunner:
         self._retranslator = retranslator
         self._chunk_size = chunk_size
         self._wake_relay = wake_relay
-        self._poll = poll_seconds
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._worker = Worker(
+            "replay-runner",
+            self._round,
+            interval=poll_seconds,
+            failure_event="replay_runner_error",
+            retry_seconds=1.0,
+        )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="replay-runner")
+        self._worker.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._worker.stop()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._worker.wake()
 
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                busy = await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("replay_runner_error")
-                busy = False
-                await self._idle(1.0)
-            if not busy:
-                await self._idle(self._poll)
+    async def _round(self) -> None:
+        if await self.step():
+            self._worker.wake()
 
     async def step(self) -> bool:
         """One chunk of the oldest running job, else a check of jobs waiting for the relay.
@@ -364,11 +353,6 @@ class ReplayRunner:
                     .where(replay_jobs.c.id == job_id)
                     .values(error=f"{type(exc).__name__}: {exc}"[:1000])
                 )
-
-    async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
 
 
 async def _insert_superseding(
