@@ -96,12 +96,13 @@ class InboxWatcher:
             accepted = await self._service.take_file(path, client=client, report_dir=directory)
         except GatewayError as exc:
             log.warning("inbox_file_refused", file=path.name, code=exc.code)
+            # Renamed first: whoever sees the status file finds the file already put aside.
+            await asyncio.to_thread(path.replace, path.with_name(path.name + ".rejected"))
             write_status(
                 directory,
                 path.name,
                 {"status": "rejected", "error": {"code": exc.code, "detail": exc.detail}},
             )
-            await asyncio.to_thread(path.replace, path.with_name(path.name + ".rejected"))
             return None
         status = accepted.upload.receipt(repeated=accepted.repeated)
         if accepted.repeated:
