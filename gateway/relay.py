@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -151,7 +151,7 @@ class Relay:
             store,
             LEASE_NAME,
             ttl=LEASE_TTL,
-            owner=f"relay-{uuid4().hex[:12]}",
+            owner=f"relay-{uuid.uuid4().hex[:12]}",
             on_change=lambda held: metrics.relay_up.set(1 if held else 0),
             clock=clock,
         )
