@@ -94,14 +94,6 @@ class UploadProcessor:
         await self._worker.stop()
 
     @property
-    def running(self) -> bool:
-        return self._worker.running
-
-    @property
-    def owner(self) -> str:
-        return self._lease.owner
-
-    @property
     def holds_lease(self) -> bool:
         """One process at a time processes uploads (as one relay publishes): it holds a
         lease in the store, renewed while it works; losing it stops the upload in hand."""

@@ -4,7 +4,8 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -68,6 +69,24 @@ async def calls_reach(work: Counting, n: int) -> None:
     await eventually(reached, timeout=10, interval=0.01)
 
 
+@asynccontextmanager
+async def inside_a_long_round(
+    lease: Lease | None = None, on_stop: Callable[[], Awaitable[None]] | None = None
+) -> AsyncIterator[tuple[Worker, Counting]]:
+    """A started worker whose first round is running and waits for ``work.block``."""
+    work = Counting()
+    work.block.clear()
+    worker = Worker(
+        "t", work, interval=NEVER, failure_event="t_failed", lease=lease, on_stop=on_stop
+    )
+    worker.start()
+    try:
+        await calls_reach(work, 1)
+        yield worker, work
+    finally:
+        await worker.stop()
+
+
 async def test_the_first_round_runs_at_start() -> None:
     work = Counting()
     worker = Worker("t", work, interval=NEVER, failure_event="t_failed")
@@ -93,17 +112,10 @@ async def test_wake_runs_a_round_before_the_interval() -> None:
 
 
 async def test_a_wake_during_a_round_gets_one_more_round() -> None:
-    work = Counting()
-    work.block.clear()
-    worker = Worker("t", work, interval=NEVER, failure_event="t_failed")
-    worker.start()
-    try:
-        await calls_reach(work, 1)  # now inside the first round
+    async with inside_a_long_round() as (worker, work):
         worker.wake()
         work.block.set()
         await calls_reach(work, 2)
-    finally:
-        await worker.stop()
 
 
 async def test_a_failing_round_is_logged_and_the_next_one_comes(logs: LogCapture) -> None:
@@ -125,20 +137,16 @@ async def test_a_failing_round_is_logged_and_the_next_one_comes(logs: LogCapture
 
 
 async def test_stop_cancels_a_round_in_progress_and_is_idempotent() -> None:
-    work = Counting()
-    work.block.clear()
     stopped: list[bool] = []
 
     async def on_stop() -> None:
         stopped.append(True)
 
-    worker = Worker("t", work, interval=NEVER, failure_event="t_failed", on_stop=on_stop)
-    worker.start()
-    await calls_reach(work, 1)
-    await worker.stop()
-    assert work.cancelled
-    assert not worker.running
-    await worker.stop()
+    async with inside_a_long_round(on_stop=on_stop) as (worker, work):
+        await worker.stop()
+        assert work.cancelled
+        assert not worker.running
+        await worker.stop()
     assert stopped == [True]
     assert work.calls == 1
 
@@ -221,12 +229,7 @@ async def test_the_lease_is_renewed_while_a_long_round_runs(store: Store) -> Non
     # A 1.2 s lease renewed every 0.4 s: a round more than three times longer keeps it.
     lease = Lease(store, "long", ttl=timedelta(seconds=1.2))
     rival = Lease(store, "long", ttl=timedelta(seconds=1.2))
-    work = Counting()
-    work.block.clear()
-    worker = Worker("t", work, interval=NEVER, failure_event="t_failed", lease=lease)
-    worker.start()
-    try:
-        await calls_reach(work, 1)
+    async with inside_a_long_round(lease) as (_, work):
         loop = asyncio.get_running_loop()
         until = loop.time() + 3.5 * lease.ttl.total_seconds()
         while loop.time() < until:
@@ -234,20 +237,13 @@ async def test_the_lease_is_renewed_while_a_long_round_runs(store: Store) -> Non
             assert lease.held()
             await asyncio.sleep(0.1)
         assert not work.cancelled
-    finally:
-        await worker.stop()
 
 
 async def test_a_round_whose_lease_is_taken_over_is_cancelled(
     store: Store, logs: LogCapture
 ) -> None:
     lease = Lease(store, "lost", ttl=timedelta(seconds=0.6))
-    work = Counting()
-    work.block.clear()
-    worker = Worker("t", work, interval=NEVER, failure_event="t_failed", lease=lease)
-    worker.start()
-    try:
-        await calls_reach(work, 1)
+    async with inside_a_long_round(lease) as (_, work):
         # Another process takes the lease (as after this one stalled past its expiry).
         async with store.write() as conn:
             await conn.execute(
@@ -262,6 +258,4 @@ async def test_a_round_whose_lease_is_taken_over_is_cancelled(
         await eventually(cancelled, timeout=10, interval=0.02)
         assert not lease.held()
         assert any(e["event"] == "lease_lost" for e in logs.entries)
-    finally:
-        await worker.stop()
     assert await holder(store, "lost") == "someone-else"  # stop released only its own
