@@ -152,10 +152,12 @@ class Worker:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if self._on_stop is not None:
-            await self._on_stop()
-        if self.lease is not None:
-            await self.lease.release()
+        try:
+            if self._on_stop is not None:
+                await self._on_stop()
+        finally:
+            if self.lease is not None:
+                await self.lease.release()
 
     def wake(self) -> None:
         """Something arrived: run a round now instead of at the end of the wait."""
