@@ -54,6 +54,21 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Loontijdvak must be week, 4-weken, maand or kwartaal.",
         ),
         "invalid_period": ("Dit tijdvaknummer bestaat niet.", "This period number does not exist."),
+        "period_mismatch": (
+            "Het tijdvaknummer hoort niet bij de datums van de regel (zie de kalender van het "
+            "loontijdvak).",
+            "The period number does not match the row's dates (see the loontijdvak's calendar).",
+        ),
+        "period_crosses_boundary": (
+            "De datums van de regel liggen niet binnen één tijdvak van het loontijdvak.",
+            "The row's dates do not lie inside one period of its loontijdvak.",
+        ),
+        "negative_value": (
+            "Een negatieve waarde mag alleen in een correctieregel (profiel: correctie als "
+            "verschil) en mag het totaal van de periode niet onder nul brengen.",
+            "A negative value is allowed only in a correction row (profile: corrections as "
+            "differences) and may not bring the period's total below zero.",
+        ),
         "period_end_before_start": (
             "Einde van de periode ligt voor het begin.",
             "The period ends before it starts.",
@@ -67,8 +82,10 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "The end date lies before the start date.",
         ),
         "hours_out_of_range": (
-            "Aantal uren is niet aannemelijk (0 tot 24 per dag).",
-            "Hours are not plausible (0 to 24 per day).",
+            "Aantal uren is niet aannemelijk (0 tot 24 per dag van de periode; negatief alleen "
+            "in een correctieregel).",
+            "Hours are not plausible (0 to 24 per day of the period; negative only in a "
+            "correction row).",
         ),
         "day_outside_period": (
             "De werkdag ligt buiten de periode.",
@@ -107,6 +124,12 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "malformed_csv": (
             "De CSV-structuur klopt niet (aanhalingstekens, scheidingsteken).",
             "The CSV structure is broken (quotes, separator).",
+        ),
+        "field_too_large": (
+            "Een veld is langer dan de gateway toestaat: maak de waarde korter, of sluit het "
+            "aanhalingsteken dat in dit veld geopend is.",
+            "A field is longer than the gateway allows: shorten the value, or close the quote "
+            "opened in this field.",
         ),
         "no_header": ("Het bestand heeft geen kopregel.", "The file has no header row."),
         "missing_column": (

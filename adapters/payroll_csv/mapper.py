@@ -8,6 +8,7 @@ named it, the value as received (BSN masked) and a stable code. The business key
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from adapters.base import Draft, Issue
-from adapters.payroll_csv.periods import normalise_loontijdvak, period_dates, period_number
+from adapters.payroll_csv.periods import (
+    matching_loontijdvak,
+    normalise_loontijdvak,
+    period_dates,
+    period_number,
+)
 from adapters.payroll_csv.profile import AgencyProfile, ColumnRef, RowKind
 from adapters.payroll_csv.reader import CsvFileError, RawRow
 from adapters.payroll_csv.values import BadValue, date_parser, decimal_parser, parse_int
@@ -26,7 +32,13 @@ from schemas.identifiers import mask_bsn
 from schemas.payroll import EarningsReported, EarningsReportedData, HoursReported, HoursReportedData
 from schemas.placement import PlacementStarted, PlacementStartedData
 
-__all__ = ["RowMapper", "RowOutcome", "mask_value"]
+__all__ = ["SIGNED_FIELDS", "RowMapper", "RowOutcome", "mask_value"]
+
+#: Per row kind, the canonical fields a ``delta`` correction row carries as signed differences.
+SIGNED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "hours": ("hours",),
+    "payroll": ("hours", "gross", "wage_tax", "net"),
+}
 
 _CANONICAL_HOUR_KINDS = frozenset(
     {"regular", "overtime", "shift", "on_call", "leave", "sick", "holiday", "other"}
@@ -49,6 +61,11 @@ class RowOutcome:
     #: Business key without the agency: (kind, bsn, placement, period[, hour kind]).
     key: tuple[str, ...] | None = None
     correction: bool = False
+    #: A ``delta`` correction row: its signed hours and amounts (the draft holds their
+    #: absolute values); the gateway adds them to the earlier row of the same key.
+    delta: dict[str, Decimal] | None = None
+    #: Canonical field -> column label (the mapper's, shared by all its rows).
+    columns: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: (employee number, BSN) when the row carries both and both are valid.
     worker: tuple[str, str] | None = None
 
@@ -89,6 +106,7 @@ class RowMapper:
             missing.append(f"{profile.kinds.column!r} (row kind)")
         self._correction_index: int | None = None
         self._correction_values: frozenset[str] = frozenset()
+        self._delta = profile.correction is not None and profile.correction.mode == "delta"
         if profile.correction is not None:
             self._correction_index = _resolve(profile.correction.column, header)
             if self._correction_index is None:
@@ -142,6 +160,8 @@ class RowMapper:
     def map(self, raw: RawRow) -> RowOutcome:
         fields = raw.fields
         where = f"line {raw.line}"
+        if raw.issue is not None:
+            return _refused(raw, raw.issue)
         if len(fields) < self._width:
             return _refused(
                 raw,
@@ -150,6 +170,7 @@ class RowMapper:
                     "row_too_short",
                     f"the row has {len(fields)} fields; this profile reads up to column "
                     f"{self._width}",
+                    field=f"column {len(fields) + 1}",
                 ),
             )
         kind = self.profile.kinds.fixed
@@ -176,16 +197,21 @@ class RowMapper:
             if kind is None:
                 return RowOutcome(raw.line, raw.row, None, None, [])
         assert kind is not None
-        row = _Row(fields, self._index, self._labels, where)
-        values = self._builders[kind](row)
         correction = (
             self._correction_index is not None
             and fields[self._correction_index].strip().casefold() in self._correction_values
         )
-        outcome = RowOutcome(raw.line, raw.row, kind, None, row.issues, correction=correction)
+        row = _Row(fields, self._index, self._labels, where)
+        row.signed = correction and self._delta and kind in SIGNED_FIELDS
+        values = self._builders[kind](row)
+        outcome = RowOutcome(
+            raw.line, raw.row, kind, None, row.issues, correction=correction, columns=self._labels
+        )
         employee = row.text("employee_number")
         if values is None or row.issues:
             return outcome
+        if row.signed:
+            outcome.delta = _take_signs(kind, values)
         event, model = _EVENTS[kind]
         try:
             data = model.model_validate(values)
@@ -226,15 +252,31 @@ class RowMapper:
         return values
 
     def _period(self, row: _Row, *, derive_number: bool) -> tuple[Any, ...] | None:
-        """(start, end, loontijdvak, year, number) from the columns the profile maps."""
-        loontijdvak: str | None = self.profile.loontijdvak
-        if "loontijdvak" in self._index:
-            given = row.convert("loontijdvak", normalise_loontijdvak, required=True)
-            loontijdvak = given if isinstance(given, str) else None
+        """(start, end, loontijdvak, year, number) from the columns the profile maps.
+
+        The loontijdvak is the row's own (column), else the one whose period the dates cover
+        exactly, else the profile's. The dates must lie inside one period of it, and a given
+        period number must be that period (periods.py has the calendar)."""
+        loontijdvak: str | None = None
+        if "loontijdvak" in self._index and row.text("loontijdvak"):
+            given = row.convert("loontijdvak", normalise_loontijdvak)
+            if not isinstance(given, str):
+                return None
+            loontijdvak = given
+        elif "loontijdvak" in self._index and self.profile.loontijdvak is None:
+            row.issues.append(row.missing("loontijdvak"))
+            return None
         start = row.convert("period_start", self._date)
         end = row.convert("period_end", self._date)
         year = row.convert("period_year", parse_int)
         number = row.convert("period_number", parse_int)
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            row.problem("period_end", "period_end_before_start", "the period ends before it starts")
+            return None
+        if loontijdvak is None and isinstance(start, date) and isinstance(end, date):
+            loontijdvak = matching_loontijdvak(start, end)
+        if loontijdvak is None:
+            loontijdvak = self.profile.loontijdvak
         if start is None and isinstance(year, int) and isinstance(number, int):
             if loontijdvak is None:
                 return None
@@ -243,14 +285,39 @@ class RowMapper:
             except BadValue as exc:
                 row.problem("period_number", exc.code, exc.message)
                 return None
-        if isinstance(start, date) and end is None and loontijdvak is not None:
-            year, number = period_number(loontijdvak, start)
-            _, end = period_dates(loontijdvak, year, number)
-        if derive_number and isinstance(start, date) and loontijdvak and year is None:
-            year, number = period_number(loontijdvak, start)
-        if isinstance(start, date) and isinstance(end, date) and end < start:
-            row.problem("period_end", "period_end_before_start", "the period ends before it starts")
+            return start, end, loontijdvak, year, number
+        if not isinstance(start, date) or loontijdvak is None:
+            return start, end, loontijdvak, year, number
+        own_year, own_number = period_number(loontijdvak, start)
+        period_start, period_end = period_dates(loontijdvak, own_year, own_number)
+        if end is None:
+            end = period_end
+        elif end > period_end:
+            row.problem(
+                "period_end",
+                "period_crosses_boundary",
+                f"{start}..{end} does not lie inside one {loontijdvak} period "
+                f"({own_year}/{own_number} is {period_start}..{period_end})",
+            )
             return None
+        if (
+            isinstance(year, int)
+            and isinstance(number, int)
+            and (year, number)
+            != (
+                own_year,
+                own_number,
+            )
+        ):
+            row.problem(
+                "period_number",
+                "period_mismatch",
+                f"{loontijdvak} {year}/{number} does not hold {start}..{end}: "
+                f"those dates lie in {own_year}/{own_number} ({period_start}..{period_end})",
+            )
+            return None
+        if derive_number or year is not None or number is not None:
+            year, number = own_year, own_number
         return start, end, loontijdvak, year, number
 
     def _hours(self, row: _Row) -> dict[str, Any] | None:
@@ -268,14 +335,10 @@ class RowMapper:
             field = "work_date" if "work_date" in self._index else "period_start"
             row.problem(field, "missing", "the row has no day and no period")
         hours = row.convert("hours", self._amount, required=True)
-        if isinstance(hours, Decimal) and isinstance(start, date) and isinstance(end, date):
-            days = 1 if isinstance(day, date) else (end - start).days + 1
-            if not 0 <= hours <= 24 * days:
-                row.problem(
-                    "hours",
-                    "hours_out_of_range",
-                    f"{hours} hours is not plausible for {days} day(s) (0-24 per day)",
-                )
+        if isinstance(day, date):
+            row.hours_bound(hours, day, day)
+        elif isinstance(start, date) and isinstance(end, date):
+            row.hours_bound(hours, start, end)
         kind, source = self._hour_kind(row)
         line: dict[str, Any] = {"kind": kind, "hours": hours}
         _put(line, "day", day)
@@ -314,8 +377,13 @@ class RowMapper:
         _put(values, "loonheffingennummer", row.text("loonheffingennummer") or None)
         _put(values, "iban", row.text("iban") or None)
         hours = row.convert("hours", self._amount)
-        if isinstance(hours, Decimal) and hours < 0:
-            row.problem("hours", "hours_out_of_range", "hours cannot be negative")
+        if period is not None and isinstance(period[0], date) and isinstance(period[1], date):
+            row.hours_bound(hours, period[0], period[1])
+        elif isinstance(hours, Decimal) and hours < 0 and not row.signed:
+            row.negative("hours")
+        gross = values["gross"]
+        if isinstance(gross, Decimal) and gross < 0 and not row.signed:
+            row.negative("gross")
         _put(values, "hours", hours)
         _put(values, "wage_tax", row.convert("wage_tax", self._amount))
         _put(values, "net", row.convert("net", self._amount))
@@ -361,7 +429,7 @@ class RowMapper:
 class _Row:
     """The fields of one row and the issues found so far; knows each field's column label."""
 
-    __slots__ = ("fields", "index", "issues", "labels", "where")
+    __slots__ = ("fields", "index", "issues", "labels", "signed", "where")
 
     def __init__(
         self, fields: list[str], index: Mapping[str, int], labels: Mapping[str, str], where: str
@@ -371,6 +439,8 @@ class _Row:
         self.labels = labels
         self.where = where
         self.issues: list[Issue] = []
+        #: A ``delta`` correction row: its hours and amounts may be negative.
+        self.signed = False
 
     def text(self, field: str) -> str:
         position = self.index.get(field)
@@ -401,6 +471,31 @@ class _Row:
 
     def problem(self, field: str, code: str, message: str) -> None:
         self.issues.append(self.issue(field, code, message))
+
+    def negative(self, field: str) -> None:
+        # Negative hours kept their old code (codes are stable); amounts have their own.
+        self.problem(
+            field,
+            "hours_out_of_range" if field == "hours" else "negative_value",
+            "a negative value is allowed only in a correction row of a profile whose "
+            '[correction] mode is "delta"',
+        )
+
+    def hours_bound(self, hours: object, start: date, end: date) -> None:
+        """0-24 hours per day of the row's own dates; a delta row's size counts."""
+        if not isinstance(hours, Decimal):
+            return
+        if hours < 0 and not self.signed:
+            self.negative("hours")
+            return
+        days = (end - start).days + 1
+        if abs(hours) > 24 * days:
+            self.problem(
+                "hours",
+                "hours_out_of_range",
+                f"{hours} hours is not plausible for {days} day(s) ({start}..{end}): "
+                "at most 24 per day",
+            )
 
     def issue(self, field: str | None, code: str, message: str) -> Issue:
         label = self.labels.get(field, field) if field else None
@@ -439,6 +534,19 @@ def _label(ref: ColumnRef, header: Sequence[str] | None, index: int) -> str:
     return str(ref) if isinstance(ref, str) else f"column {ref}"
 
 
+def _take_signs(kind: str, values: dict[str, Any]) -> dict[str, Decimal]:
+    """The signed hours and amounts of a delta row; ``values`` keeps their absolute values,
+    so the draft passes the model's checks (hours are never negative on Kafka)."""
+    target = values["lines"][0] if kind == "hours" else values
+    signed: dict[str, Decimal] = {}
+    for name in SIGNED_FIELDS[kind]:
+        value = target.get(name)
+        if isinstance(value, Decimal):
+            signed[name] = value
+            target[name] = abs(value)
+    return signed
+
+
 def _key(kind: str, data: Any) -> tuple[str, ...]:
     if kind == "placement":
         return ("placement", data.bsn, data.assignment_id, "")
@@ -447,11 +555,13 @@ def _key(kind: str, data: Any) -> tuple[str, ...]:
         period = f"{line.day}" if line.day else f"{data.period.start}..{data.period.end}"
         return ("hours", data.bsn, data.assignment_id, period, line.kind)
     pay = data.pay_period
+    # The row's own dates belong to its key: daily payroll rows of one week are not conflicts.
+    dates = f":{pay.period.start}..{pay.period.end}" if pay.period is not None else ""
     return (
         "payroll",
         data.bsn,
         data.assignment_id or data.employee_number or "",
-        f"{pay.loontijdvak}:{pay.year}:{pay.number}",
+        f"{pay.loontijdvak}:{pay.year}:{pay.number}{dates}",
     )
 
 

@@ -4,6 +4,10 @@
 - ``4-weken``: period ``n`` is ISO weeks 4n-3 .. 4n; in a year with 53 ISO weeks the 13th
   period also takes week 53.
 - ``maand``: calendar month; ``kwartaal``: calendar quarter.
+
+A row's own dates may be shorter than its period (a payroll row per day of a weekly payroll)
+but never cross a period boundary; without a loontijdvak the dates name one when they cover a
+whole period exactly (:func:`matching_loontijdvak`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,16 @@ from datetime import date, timedelta
 
 from adapters.payroll_csv.values import BadValue
 
-__all__ = ["normalise_loontijdvak", "period_dates", "period_number"]
+__all__ = [
+    "LOONTIJDVAKKEN",
+    "matching_loontijdvak",
+    "normalise_loontijdvak",
+    "period_dates",
+    "period_number",
+]
+
+#: In the order :func:`matching_loontijdvak` tries them.
+LOONTIJDVAKKEN = ("week", "4-weken", "maand", "kwartaal")
 
 _ALIASES = {
     "week": "week",
@@ -82,3 +95,12 @@ def period_number(loontijdvak: str, day: date) -> tuple[int, int]:
     if loontijdvak == "maand":
         return day.year, day.month
     return day.year, (day.month - 1) // 3 + 1
+
+
+def matching_loontijdvak(start: date, end: date) -> str | None:
+    """The loontijdvak whose one period is exactly ``start`` .. ``end``, if any."""
+    for loontijdvak in LOONTIJDVAKKEN:
+        year, number = period_number(loontijdvak, start)
+        if period_dates(loontijdvak, year, number) == (start, end):
+            return loontijdvak
+    return None

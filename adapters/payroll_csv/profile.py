@@ -152,10 +152,19 @@ class RowKinds(_Strict):
 
 
 class CorrectionSpec(_Strict):
-    """A column that marks a row as an explicit correction of an earlier one."""
+    """A column that marks a row as an explicit correction of an earlier one. A profile
+    without it allows no corrections: a changed row is then a conflict.
+
+    ``mode``: ``replace`` (the marked row holds the new values of the row it corrects) or
+    ``delta`` (its hours and amounts are signed differences, e.g. a credit line ``-8,00``,
+    added to what was delivered for the same row before). Either way the gateway publishes
+    the row's new complete values, superseding the earlier message (docs/uploads.md).
+    Negative hours or gross amounts are refused in every other row.
+    """
 
     column: ColumnRef
     values: Annotated[list[str], Field(min_length=1)]
+    mode: Literal["replace", "delta"] = "replace"
 
 
 #: What each row kind needs besides a period; checked when the profile loads.

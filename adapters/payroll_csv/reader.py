@@ -28,6 +28,8 @@ class RawRow:
     #: Data row number (1-based, not counting skipped lines and the header).
     row: int
     fields: list[str]
+    #: A row that could not be split into fields (an oversized field): why, where.
+    issue: Issue | None = None
 
 
 class CsvFileError(Exception):
@@ -73,8 +75,10 @@ class CsvRows:
         self._stream = stream
         self.encoding = detect_encoding(stream, dialect.encoding)
         self._text = io.TextIOWrapper(stream, encoding=self.encoding, newline="")
+        #: The physical lines of the record being read, to locate an oversized field.
+        self._record: list[str] = []
         self._reader = csv.reader(
-            self._text,
+            self._lines(),
             delimiter=dialect.delimiter,
             quotechar=dialect.quotechar,
             skipinitialspace=False,
@@ -93,12 +97,37 @@ class CsvRows:
             with contextlib.suppress(ValueError):
                 self._text.detach()
 
+    def _lines(self) -> Iterator[str]:
+        record = self._record
+        for line in self._text:
+            record.append(line)
+            yield line
+
     def _rows(self, reader: Any, need_header: bool) -> Iterator[RawRow]:
         last_line = 0
         row_number = 0
         skipped = 0
         try:
-            for fields in reader:
+            while True:
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    if not str(exc).startswith("field larger than field limit"):
+                        raise
+                    start = last_line + 1
+                    last_line = reader.line_num
+                    issue = self._oversized(start)
+                    self._record.clear()
+                    if need_header or last_line > start:
+                        # The header, or a quote left open over several lines: what follows
+                        # cannot be told apart from the swallowed rows, so the file stops here.
+                        raise CsvFileError(issue) from None
+                    row_number += 1
+                    yield RawRow(start, row_number, [], issue)
+                    continue
+                self._record.clear()
                 start = last_line + 1
                 last_line = reader.line_num
                 if skipped < self.dialect.skip_lines:
@@ -135,6 +164,67 @@ class CsvRows:
             ) from None
         if self.dialect.header and self.header is None:
             raise CsvFileError(Issue("line 1", "no_header", "the file has no header row"))
+
+    def _oversized(self, line: int) -> Issue:
+        """Where the field too large for the CSV reader starts, and the likely cause."""
+        column, quoted = _oversized_field(
+            "".join(self._record), self.dialect.delimiter, self.dialect.quotechar
+        )
+        header = self.header
+        name = (
+            header[column - 1]
+            if header is not None and column <= len(header)
+            else f"column {column}"
+        )
+        limit = csv.field_size_limit()
+        lines = len(self._record)
+        if quoted and lines > 1:
+            cause = (
+                f"a quote ({self.dialect.quotechar}) opened in this field is not closed, so "
+                f"the field runs on over {lines} lines; close the quote"
+            )
+        else:
+            cause = "shorten the value"
+        return Issue(
+            where=f"line {line}",
+            code="field_too_large",
+            message=f"the field in column {name!r} of line {line} is longer than {limit} "
+            f"characters: {cause}",
+            field=name,
+        )
+
+
+def _oversized_field(text: str, delimiter: str, quotechar: str) -> tuple[int, bool]:
+    """(1-based column, opened by a quote) of the first field of ``text`` longer than the
+    CSV reader's limit, by the reader's own rules for quotes and separators."""
+    limit = csv.field_size_limit()
+    column, length, quoted, in_quotes, i = 1, 0, False, False, 0
+    while i < len(text):
+        char = text[i]
+        if in_quotes:
+            if char == quotechar:
+                if text[i + 1 : i + 2] == quotechar:
+                    i += 1
+                else:
+                    in_quotes = False
+                    i += 1
+                    continue
+        elif char == quotechar and length == 0:
+            in_quotes = quoted = True
+            i += 1
+            continue
+        elif char == delimiter:
+            column, length, quoted = column + 1, 0, False
+            i += 1
+            continue
+        elif char in "\r\n":
+            i += 1
+            continue
+        length += 1
+        if length > limit:
+            return column, quoted
+        i += 1
+    return column, quoted
 
 
 def _line_of_bad_byte(stream: BinaryIO, codec: str) -> int | None:

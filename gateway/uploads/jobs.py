@@ -51,6 +51,8 @@ class _CsvChunks:
                 key=o.key,
                 correction=o.correction,
                 worker=o.worker,
+                delta=o.delta,
+                columns=o.columns,
             )
             for o in itertools.islice(self._rows, size)
         ]

@@ -8,8 +8,10 @@ A :class:`Prepared` row is plain data (no pydantic objects), cheap to hand betwe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from adapters.base import Draft, Issue
@@ -17,7 +19,7 @@ from gateway.events import EventFactory, OutboxRecord
 from schemas.payroll import EarningsReportedData, HoursReportedData
 from schemas.placement import PlacementStartedData
 
-__all__ = ["Prepared", "Preparer", "UploadRef"]
+__all__ = ["Prepared", "Preparer", "UploadRef", "value_hash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,10 @@ class Prepared:
     placement: dict[str, Any] | None = None
     worker: tuple[str, str] | None = None
     index: int = 0
+    #: A signed (delta) correction row: its differences, added to the earlier row's values.
+    delta: dict[str, Decimal] | None = None
+    #: Canonical field -> column as the agency's header names it, for the report.
+    columns: Mapping[str, str] = field(default_factory=dict)
 
 
 class Preparer:
@@ -79,6 +85,8 @@ class Preparer:
         timecard_id: str | None = None,
         worker: tuple[str, str] | None = None,
         placement: dict[str, Any] | None = None,
+        delta: dict[str, Decimal] | None = None,
+        columns: Mapping[str, str] | None = None,
     ) -> Prepared:
         prepared = Prepared(
             line=line,
@@ -89,13 +97,15 @@ class Preparer:
             worker=worker,
             index=index,
             placement=placement,
+            delta=delta,
+            columns=columns or {},
         )
         if issues or draft is None:
             return prepared
         data = draft.data
         record = self.record(draft, index)
         prepared.record = record
-        prepared.value_hash = _value_hash(data, record)
+        prepared.value_hash = value_hash(data, record)
         if key is not None:
             prepared.key_hash = self.key_hash(key)
         prepared.assignment_id = getattr(data, "assignment_id", None) or None
@@ -112,7 +122,7 @@ class Preparer:
 _NOT_VALUES = {"timecard_id", "correction_of"}
 
 
-def _value_hash(data: Any, record: OutboxRecord) -> str:
+def value_hash(data: Any, record: OutboxRecord) -> str:
     """What the row says, without the identity of the document that said it."""
     if isinstance(data, HoursReportedData) and (data.timecard_id or data.correction_of):
         text = data.model_dump_json(exclude_none=True, exclude=_NOT_VALUES).encode("utf-8")

@@ -44,6 +44,7 @@ __all__ = [
     "lookup_keys",
     "lookup_placements",
     "lookup_workers",
+    "message_values",
     "next_received",
     "read_errors",
     "save_counts",
@@ -374,6 +375,17 @@ async def lookup_keys(
         k: EarlierRow(r.value_hash, r.message_id, r.timecard_id, r.upload_id)
         for k, r in found.items()
     }
+
+
+async def message_values(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, bytes]:
+    """Message id -> canonical JSON value: the earlier rows a signed correction adds to."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(messages.c.id, messages.c.value).where(one_of(conn, messages.c.id, wanted))
+    )
+    return {r.id: bytes(r.value) for r in rows}
 
 
 async def lookup_placements(

@@ -20,6 +20,7 @@ __all__ = [
     "errors_csv",
     "errors_json",
     "iter_errors",
+    "neutralise",
     "status_file",
     "write_inbox_report",
 ]
@@ -50,6 +51,18 @@ async def errors_json(store: Store, upload: Upload) -> AsyncIterator[bytes]:
     yield b"]}"
 
 
+#: OWASP's CSV-injection rule: a cell starting with one of these is a formula in spreadsheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with a single quote so it
+    shows as text (the JSON report keeps the value as received)."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def _csv_line(values: list[Any]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(values)
@@ -60,7 +73,7 @@ async def errors_csv(store: Store, upload_id: str) -> AsyncIterator[bytes]:
     """Semicolon-separated with a UTF-8 byte order mark: what Dutch Excel opens correctly."""
     yield b"\xef\xbb\xbf" + _csv_line(list(CSV_COLUMNS))
     async for row in iter_errors(store, upload_id):
-        yield _csv_line(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+        yield _csv_line(["" if row[c] is None else neutralise(row[c]) for c in CSV_COLUMNS])
 
 
 def status_file(directory: Path, file_name: str) -> Path:

@@ -14,14 +14,16 @@ supersedes the earlier message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 import structlog
 
 from adapters.base import Draft, Issue
+from adapters.corrections import CorrectionRefused, apply_delta
 from adapters.placements import placement_change
 from adapters.texts import dutch
 from gateway.events import OutboxRecord
@@ -29,7 +31,7 @@ from gateway.states import InboundState, MessageState, QuarantineState
 from gateway.store import Store
 from gateway.uploads import repo
 from gateway.uploads.model import Counts, Upload
-from gateway.uploads.prepare import Prepared, Preparer
+from gateway.uploads.prepare import Prepared, Preparer, value_hash
 from schemas.payroll import HoursReportedData
 from schemas.placement import PlacementChanged, PlacementStartedData
 from schemas.registry import BY_SHORT_TYPE, data_model
@@ -106,7 +108,8 @@ class Stager:
         """The file as a whole cannot be read further (encoding, structure, unknown format)."""
         self._fatal = issues[0]
         chunk = _Chunk()
-        self._error_rows(chunk, None, issues)
+        for issue in issues:
+            self._error_rows(chunk, _line_of(issue.where), [issue])
         await self._write(chunk)
 
     def _reject(self, chunk: _Chunk, row: Prepared, issues: Sequence[Issue]) -> None:
@@ -141,42 +144,69 @@ class Stager:
             workers = await repo.lookup_workers(
                 conn, agency, (r.worker[0] for r in rows if r.worker), me
             )
+            # What signed corrections add to: earlier rows of their keys (this chunk's own
+            # records are added to ``values`` as they are made).
+            values = await repo.message_values(
+                conn,
+                (
+                    earlier[r.key_hash].message_id or ""
+                    for r in rows
+                    if r.delta is not None and r.key_hash in earlier
+                ),
+            )
         now = self._clock()
         for row in rows:
             record = row.record
             assert record is not None
             problem = self._placement_problem(row, placements)
             if problem is not None:
-                self._reject(chunk, row, [Issue(row.location, *problem)])
+                self._reject(chunk, row, [problem])
                 continue
             key_hash = row.key_hash
             before = earlier.get(key_hash) if key_hash else None
+            value_hash = row.value_hash
+            if row.delta is not None:
+                netted = self._net(chunk, row, record, before, values)
+                if netted is None:
+                    continue
+                record, value_hash = netted
             if before is not None and key_hash is not None:
-                if before.value_hash == row.value_hash:
+                if before.value_hash == value_hash:
                     self.counts.rows_duplicate += 1
                     continue
-                corrects = row.correction or (
-                    row.timecard_id is not None and before.timecard_id == row.timecard_id
-                )
-                if not corrects:
-                    self._quarantine(chunk, row, record, key_hash, before.message_id, now)
+                if row.delta is not None:
+                    self.counts.rows_corrected += 1
+                    corrects = False
+                else:
+                    corrects = row.correction or (
+                        row.timecard_id is not None and before.timecard_id == row.timecard_id
+                    )
+                if row.delta is None and not corrects:
+                    previous = values.get(before.message_id or "")
+                    if previous is None and before.message_id:
+                        async with self._store.read() as conn:
+                            found = await repo.message_values(conn, [before.message_id])
+                        previous = found.get(before.message_id)
+                    self._quarantine(chunk, row, record, key_hash, before.message_id, now, previous)
                     continue
-                replaced = self._correction(row, record, before.message_id, placements)
-                if replaced is None:  # a placement correction that changes nothing
-                    self.counts.rows_duplicate += 1
-                    continue
-                record = replaced
-                self.counts.rows_corrected += 1
+                if row.delta is None:
+                    replaced = self._correction(row, record, before.message_id, placements)
+                    if replaced is None:  # a placement correction that changes nothing
+                        self.counts.rows_duplicate += 1
+                        continue
+                    record = replaced
+                    self.counts.rows_corrected += 1
             self.counts.rows_accepted += 1
             # Keys, placements and workers are kept even once the file is failing: later rows
             # are still checked against them (they count only if the upload is accepted).
             if not self.failing:
                 self.counts.messages += 1
                 chunk.messages.append(self._message_tuple(record, now))
-            if key_hash is not None and row.value_hash is not None:
-                earlier[key_hash] = repo.EarlierRow(row.value_hash, record.id, row.timecard_id, me)
+            if key_hash is not None and value_hash is not None:
+                earlier[key_hash] = repo.EarlierRow(value_hash, record.id, row.timecard_id, me)
+                values[record.id] = record.value
                 chunk.keys.append(
-                    (agency, key_hash, me, row.value_hash, record.id, row.timecard_id, row.line)
+                    (agency, key_hash, me, value_hash, record.id, row.timecard_id, row.line)
                 )
             if row.placement is not None:
                 state = self._placement_state(row.placement, placements)
@@ -194,29 +224,72 @@ class Stager:
                 )
 
     # --- row rules -------------------------------------------------------------------------
+    def _net(
+        self,
+        chunk: _Chunk,
+        row: Prepared,
+        record: OutboxRecord,
+        before: repo.EarlierRow | None,
+        values: dict[str, bytes],
+    ) -> tuple[OutboxRecord, str] | None:
+        """A signed correction row as its new complete values (earlier + differences), the
+        record that publishes them (superseding the earlier message) and its value hash; or
+        None when the result is impossible (the row is rejected)."""
+        assert row.delta is not None
+        event = BY_SHORT_TYPE[record.type]
+        model = data_model(event)
+        data = model.model_validate_json(record.value)
+        previous = values.get(before.message_id or "") if before is not None else None
+        earlier = model.model_validate_json(previous) if previous is not None else None
+        try:
+            net = apply_delta(data, earlier, row.delta)
+        except CorrectionRefused as exc:
+            column = row.columns.get(exc.field, exc.field)
+            self._reject(chunk, row, [Issue(row.location, exc.code, exc.message, field=column)])
+            return None
+        supersedes = before.message_id if before is not None else None
+        netted = self.preparer.record(Draft(event, net), row.index, supersedes=supersedes)
+        return netted, value_hash(net, netted)
+
     def _placement_problem(
         self, row: Prepared, placements: dict[str, repo.KnownPlacement]
-    ) -> tuple[str, str] | None:
+    ) -> Issue | None:
         if row.record is None or row.record.type not in ("hours.reported", "earnings.reported"):
             return None
         aid = row.assignment_id
         known = placements.get(aid) if aid else None
+        column = row.columns.get("assignment_id")
         if known is None:
             if self._require_placement:
-                return ("unknown_placement", f"placement {aid!r} is not known; send it first")
+                return Issue(
+                    row.location,
+                    "unknown_placement",
+                    f"placement {aid!r} is not known; send it first",
+                    field=column,
+                    value=aid,
+                )
             return None
         if known.bsn != row.bsn:
-            return ("placement_person_mismatch", f"placement {aid!r} belongs to another person")
+            return Issue(
+                row.location,
+                "placement_person_mismatch",
+                f"placement {aid!r} belongs to another person",
+                field=column,
+                value=aid,
+            )
         period = row.period
         if period is not None and (
             period[0] < known.start_date
             or (known.end_date is not None and period[1] > known.end_date)
         ):
             until = known.end_date.isoformat() if known.end_date else "open end"
-            return (
+            outside = "start" if period[0] < known.start_date else "end"
+            return Issue(
+                row.location,
                 "outside_placement",
                 f"the period {period[0]}..{period[1]} lies outside placement {aid!r} "
                 f"({known.start_date}..{until})",
+                field=_period_column(row.columns, outside),
             )
         return None
 
@@ -258,13 +331,19 @@ class Stager:
         key_hash: str,
         conflicts_with: str | None,
         now: datetime,
+        previous: bytes | None = None,
     ) -> None:
         self.counts.rows_quarantined += 1
+        differing = _differences(previous, record.value) if previous is not None else []
+        named = [row.columns.get(name, name) for name, _ in differing]
         issue = Issue(
             row.location,
             "conflict",
             "this row repeats an earlier row's person, placement, period and kind with other "
-            "values; it is held in quarantine. Mark it as a correction if the new values apply",
+            + (f"values ({', '.join(named)})" if named else "values")
+            + "; it is held in quarantine. Mark it as a correction if the new values apply",
+            field=", ".join(named) or None,
+            value=differing[0][1] if differing else None,
         )
         self._error_rows(chunk, row.line, [issue])
         chunk.quarantine.append(
@@ -359,6 +438,52 @@ class _PlacementState:
             "state": self.known.state,
             "upload_id": upload_id,
         }
+
+
+#: Canonical JSON member (``lines[0]`` flattened) -> the profile's canonical field.
+_FIELD_OF = {
+    "kind": "hour_kind",
+    "source_type": "hour_kind",
+    "multiplier_percent": "multiplier",
+    "client.name": "client_name",
+    "client.kvk": "client_kvk",
+}
+
+
+def _differences(before: bytes, after: bytes) -> list[tuple[str, str]]:
+    """(canonical field, new value) of every value in which two versions of a row differ."""
+    old, new = _flat(orjson.loads(before)), _flat(orjson.loads(after))
+    found: dict[str, str] = {}
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            found.setdefault(_FIELD_OF.get(name, name), str(new.get(name, "")))
+    return list(found.items())
+
+
+def _flat(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, member in value.items():
+        if name == "lines" and isinstance(member, list) and len(member) == 1:
+            member = member[0]
+            name = ""
+        key = f"{prefix}{name}"
+        if isinstance(member, dict) and name != "period":
+            flat.update(_flat(member, f"{key}." if key else ""))
+        else:
+            flat[key] = member
+    return flat
+
+
+def _period_column(columns: Mapping[str, str], side: str) -> str | None:
+    """The column that holds the start (or end) of a row's period, as the agency names it."""
+    names = ("work_date", f"period_{side}", "period_number", "period_start")
+    return next((columns[n] for n in names if n in columns), None)
+
+
+def _line_of(where: str) -> int | None:
+    """The file line a file-level issue names (``line 12``), if any."""
+    number = where.removeprefix("line ")
+    return int(number) if number != where and number.isdigit() else None
 
 
 def _error_tuple(upload_id: str, line: int | None, issue: Issue) -> tuple[Any, ...]:

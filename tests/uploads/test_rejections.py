@@ -63,7 +63,7 @@ BAD_ROWS: list[tuple[str, list[tuple[str | None, str]]]] = [
     # line 8: hours before the placement started
     (
         row(**U, BSN="111222333", Plaatsingsnummer="A-1", Datum="01-11-2026"),
-        [(None, "outside_placement")],
+        [("Datum", "outside_placement")],
     ),
     # line 9: bad IBAN, bad loonheffingennummer, amount with a thousands dot in the wrong place
     (
