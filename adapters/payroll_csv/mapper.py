@@ -300,19 +300,12 @@ class RowMapper:
                 f"({own_year}/{own_number} is {period_start}..{period_end})",
             )
             return None
-        if (
-            isinstance(year, int)
-            and isinstance(number, int)
-            and (year, number)
-            != (
-                own_year,
-                own_number,
-            )
-        ):
+        given_year = year if isinstance(year, int) else own_year
+        if (isinstance(number, int) and number != own_number) or given_year != own_year:
             row.problem(
                 "period_number",
                 "period_mismatch",
-                f"{loontijdvak} {year}/{number} does not hold {start}..{end}: "
+                f"{loontijdvak} {given_year}/{number} does not hold {start}..{end}: "
                 f"those dates lie in {own_year}/{own_number} ({period_start}..{period_end})",
             )
             return None
