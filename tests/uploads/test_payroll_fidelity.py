@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.payroll_csv import read_rows
+from adapters.payroll_csv import CsvFileError, read_rows
 from adapters.payroll_csv.periods import period_dates
 from adapters.payroll_csv.profile import load_profile
 from gateway.localkafka import LocalKafka
@@ -213,9 +213,9 @@ def test_an_oversized_field_is_a_row_error_at_its_line_and_column(tmp_path: Path
 def test_an_unclosed_quote_is_named_as_the_cause(tmp_path: Path) -> None:
     filler = "\r\n".join(["a" * 1000] * 200)
     content = csv_bytes(f'111222333;"P-1{filler}', "111222333;P-2;;;;;;;;")
-    with pytest.raises(Exception) as info:
+    with pytest.raises(CsvFileError) as info:
         outcomes(tmp_path, content)
-    issue = info.value.issue  # type: ignore[attr-defined]
+    issue = info.value.issue
     assert (issue.where, issue.field, issue.code) == ("line 2", "Plaatsing", "field_too_large")
     assert "quote" in issue.message and "not closed" in issue.message
 
