@@ -14,6 +14,7 @@ import orjson
 
 from adapters.base import Draft, Issue, TranslationError
 from adapters.setu import v1, v2
+from adapters.setu.encoding import XmlEncodingError, detect_xml_encoding, to_utf8
 from adapters.setu.mapping import (
     Directory,
     NoDirectory,
@@ -54,7 +55,13 @@ class SetuFileError(Exception):
 
 
 def detect_syntax(head: bytes) -> Literal["xml", "json"] | None:
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    try:
+        codec, skip = detect_xml_encoding(head)
+    except XmlEncodingError:
+        return "xml"  # a declaration was found: XML, refused with the reason when read
+    if codec.startswith(("utf-16", "utf-32")):
+        return "xml"
+    text = head[skip:].lstrip()
     if text.startswith(b"<"):
         return "xml"
     if text.startswith(b"{"):
@@ -76,8 +83,16 @@ def read_document(
 
 
 def _read_xml(stream: BinaryIO, schemas: OfficialSchemas | None, limits: XmlLimits) -> Document:
+    head = stream.read(512)
+    stream.seek(0)
     try:
+        codec, skip = detect_xml_encoding(head)
+        if codec != "utf-8" or skip:
+            # Decoded here, by the XML specification's rules; the parser gets UTF-8.
+            stream = io.BytesIO(to_utf8(stream.read(limits.max_bytes + 1)))
         root = parse_stream(stream, limits, comments=False)
+    except XmlEncodingError as exc:
+        raise SetuFileError([Issue("/", "invalid_encoding", str(exc))]) from None
     except UnsafeXml as exc:
         raise SetuFileError([exc.issue]) from None
     schema_issues = schemas.validate(root) if schemas is not None else []

@@ -171,7 +171,11 @@ def read_assignment(root: etree._Element) -> AssignmentDoc:
         value = r.text(hr, "h:IdValue")
         if value:
             doc.worker_ids.append(Ref(value, hr.get("idOwner", "")))
-    doc.customer_id = r.text(reference, "h:StaffingCustomerId/h:IdValue")
+    customer = r.element(reference, "h:StaffingCustomerId")
+    doc.customer_id = r.text(customer, "h:IdValue")
+    if customer is not None and (customer.get("idOwner") or "").strip().casefold() == "kvk":
+        # The customer identified by its Chamber of Commerce number: it is the KvK number.
+        doc.customer_kvk = doc.customer_id
     doc.where["worker"] = "/Assignment/ReferenceInformation/HumanResourceId"
     doc.where["customer"] = "/Assignment/ReferenceInformation/StaffingCustomerId"
     dates = r.element(root, "h:AssignmentDateRange")
