@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from adapters.payroll_csv import CsvFileError, read_rows
 from adapters.payroll_csv.periods import period_dates
 from adapters.payroll_csv.profile import load_profile
 from gateway.localkafka import LocalKafka
+from gateway.uploads.report import neutralise
 from tests.kafka_reader import headers_of, read_topic
 
 PROFILE = """
@@ -225,7 +226,9 @@ def test_an_unclosed_quote_is_named_as_the_cause(tmp_path: Path) -> None:
 async def test_a_csv_error_report_has_no_cell_that_starts_a_formula(
     make_upload_gateway, kafka: LocalKafka, tmp_path: Path
 ) -> None:
-    hostile = ["=1+1", "@SUM(A1:A2)", "+31612345678", "-2+3+cmd|' /C calc'!A0", "\tx", "\rx"]
+    # (A leading tab or carriage return is trimmed with the other spaces of a field; the
+    # report writer's own rule for them is tested below.)
+    hostile = ["=1+1", "@SUM(A1:A2)", "+31612345678", "-2+3+cmd|' /C calc'!A0"]
     content = csv_bytes(
         *(f"111222333;{value};;;;09-11-2026;09-11-2026;{value};100,00;" for value in hostile)
     )
@@ -244,6 +247,13 @@ async def test_a_csv_error_report_has_no_cell_that_starts_a_formula(
     assert {f"'{v}" for v in hostile} <= {cell for r in cells for cell in r}
     for error in report.json()["errors"]:
         assert error["line"] is not None and error["column"], error
+
+
+@pytest.mark.parametrize("cell", ["=1", "+1", "-1", "@x", "\tx", "\rx"])
+def test_the_csv_report_prefixes_every_formula_start_with_a_quote(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
+    assert neutralise("1" + cell) == "1" + cell
+    assert neutralise(12) == 12
 
 
 @pytest.mark.kafka
@@ -328,6 +338,10 @@ def _period(kind: str, anchor: date) -> tuple[date, date]:
     return period_dates(kind, year, number)
 
 
+def hundredths(low: Decimal, high: Decimal) -> st.SearchStrategy[Decimal]:
+    return st.integers(int(low * 100), int(high * 100)).map(lambda c: Decimal(c) / 100)
+
+
 @st.composite
 def payroll_files(draw: st.DrawFn) -> tuple[list[list[Row]], dict[tuple[str, date, date], Any]]:
     """Two files of originals and signed corrections, and the totals per person and period."""
@@ -341,34 +355,26 @@ def payroll_files(draw: st.DrawFn) -> tuple[list[list[Row]], dict[tuple[str, dat
     )
     totals: dict[tuple[str, date, date], list[Decimal]] = {}
     files: list[list[Row]] = [[], []]
-    cents = st.integers(min_value=0, max_value=40_000).map(lambda c: Decimal(c) / 100)
     for bsn, kind, anchor in periods:
         start, end = _period(kind, anchor)
         if (bsn, start, end) in totals:
             continue
         bound = Decimal(24 * ((end - start).days + 1))
-        hours = draw(
-            st.integers(min_value=0, max_value=int(bound * 100)).map(lambda h: Decimal(h) / 100)
-        )
-        gross = draw(cents)
-        files[draw(st.integers(0, 1))].append(Row(bsn, start, end, hours, gross))
+        hours = draw(hundredths(Decimal(0), bound))
+        gross = draw(hundredths(Decimal(0), Decimal(400)))
+        # Rows of one period stay in delivery order: once one went to the second file, the
+        # later ones do too (a credit line is applied after what it corrects).
+        at = draw(st.integers(0, 1))
+        files[at].append(Row(bsn, start, end, hours, gross))
         totals[(bsn, start, end)] = [hours, gross]
         for _ in range(draw(st.integers(0, 2))):
             now_hours, now_gross = totals[(bsn, start, end)]
-            d_hours = (
-                Decimal(draw(st.integers(-int(now_hours * 100), int((bound - now_hours) * 100))))
-                / 100
-            )
-            d_gross = Decimal(draw(st.integers(-int(now_gross * 100), 10_000))) / 100
+            d_hours = draw(hundredths(-now_hours, bound - now_hours))
+            d_gross = draw(hundredths(-now_gross, Decimal(100)))
             if d_hours == 0 and d_gross == 0:
                 continue
-            # Corrections follow their original: in the same file, or in the second one.
-            target = (
-                files[1]
-                if Row(bsn, start, end, hours, gross) in files[1]
-                else files[draw(st.integers(0, 1))]
-            )
-            target.append(Row(bsn, start, end, d_hours, d_gross, correction=True))
+            at = max(at, draw(st.integers(0, 1)))
+            files[at].append(Row(bsn, start, end, d_hours, d_gross, correction=True))
             totals[(bsn, start, end)] = [now_hours + d_hours, now_gross + d_gross]
     return files, totals
 
@@ -389,7 +395,9 @@ async def _scenario(factory: Any, kafka: LocalKafka, profiles: Path, case: Any) 
         contents = [_content(rows, placement) for rows in files if rows]
         for content in contents:
             status = await gw.upload_settled(content, as_client=AS, content_type="text/csv")
-            assert status["status"] == "accepted", status
+            if status["status"] != "accepted":
+                errors = await gw.get(f"/v1/uploads/{status['upload_id']}/errors", as_client=AS)
+                raise AssertionError((status, errors.json()))
         await gw.wait_drained()
         records = await read_topic(kafka.bootstrap, gw.topic)
         # Re-uploading publishes nothing: same upload ids, and the topic's end stays put.
@@ -416,8 +424,11 @@ async def _scenario(factory: Any, kafka: LocalKafka, profiles: Path, case: Any) 
 
 @pytest.mark.kafka
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
+    # Every example runs a gateway against the broker; shrinking a failure would take minutes,
+    # so the failing example is reported as generated.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=payroll_files())
