@@ -76,6 +76,12 @@ class PayPeriod(CanonicalModel):
 
 
 class EarningsReportedData(CanonicalModel):
+    """Pay for one person and period. ``pay_period.period`` holds the row's own dates, which
+    may be part of the loontijdvak's period (a day of a weekly payroll). A correction comes
+    as a new message with the period's complete new values and `ce_supersedes` = the id of
+    the message it replaces: a consumer replaces, never adds (docs/agencies.md#corrections).
+    """
+
     bsn: Bsn
     agency_kvk: KvkNummer
     assignment_id: Annotated[str | None, Field(max_length=64)] = None
