@@ -442,3 +442,22 @@ def test_generated_payroll_totals_reach_kafka_exactly_once(
             PROFILE.format(policy="all-or-nothing"), encoding="utf-8"
         )
     asyncio.run(_scenario(make_upload_gateway, kafka, profiles, case))
+
+
+async def test_an_oversized_field_is_reported_at_its_line_and_column_in_both_languages(
+    make_upload_gateway, tmp_path: Path
+) -> None:
+    big = "x" * (csv.field_size_limit() + 1)
+    content = csv_bytes(
+        line("111222333", "P-1", MONDAY, MONDAY, Decimal(8), Decimal(100)),
+        f"111222333;P-1;;;;09-11-2026;09-11-2026;8,00;{big};",
+    )
+    async with make_upload_gateway(upload_profiles_dir=profile_dir(tmp_path)) as gw:
+        status = await gw.upload_settled(content, as_client=AS, content_type="text/csv")
+        report = await gw.get(f"/v1/uploads/{status['upload_id']}/errors", as_client=AS)
+    assert (status["status"], status["error"]["code"]) == ("rejected", "invalid_rows")
+    [error] = report.json()["errors"]
+    assert (error["line"], error["column"], error["code"]) == (3, "Bruto", "field_too_large")
+    assert "Bruto" in error["message_en"] and "shorten the value" in error["message_en"]
+    assert "aanhalingsteken" in error["message_nl"] and "korter" in error["message_nl"]
+    assert "quote" in error["message_en"] or "shorten" in error["message_en"]
