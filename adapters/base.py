@@ -44,6 +44,8 @@ class Issue:
     message: str
     field: str | None = None
     value: str | None = None  # as received, already masked where personal
+    #: The line of the input where the problem is, when ``where`` is not one (an XPath).
+    line: int | None = None
 
 
 @dataclass(eq=False)

@@ -7,10 +7,13 @@ directory that knows nobody, so it only succeeds for documents that need no look
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from typing import BinaryIO, Literal
+from collections import Counter
+from typing import Any, BinaryIO, Literal
 
 import orjson
+from lxml import etree
 
 from adapters.base import Draft, Issue, TranslationError
 from adapters.setu import v1, v2
@@ -118,7 +121,42 @@ def _read_xml(stream: BinaryIO, schemas: OfficialSchemas | None, limits: XmlLimi
             ]
         )
     doc.issues[:0] = schema_issues
+    doc.root = root
     return doc
+
+
+def _lines(root: etree._Element) -> dict[str, int]:
+    """XPath (as :func:`v1.xpath_of` writes it) -> line, for every element, in one pass."""
+    lines: dict[str, int] = {}
+    stack = [(root, "/" + etree.QName(root).localname)]
+    while stack:
+        element, path = stack.pop()
+        if isinstance(element.sourceline, int):
+            lines[path] = element.sourceline
+        children = [c for c in element if isinstance(c.tag, str)]
+        counts = Counter(c.tag for c in children)
+        seen: Counter[Any] = Counter()
+        for child in children:
+            name = etree.QName(child).localname
+            if counts[child.tag] > 1:
+                seen[child.tag] += 1
+                name += f"[{seen[child.tag]}]"
+            stack.append((child, f"{path}/{name}"))
+    return lines
+
+
+def _with_line(issue: Issue, lines: dict[str, int]) -> Issue:
+    """The issue with the file line of the element its XPath names (or of the nearest element
+    above, for an attribute or a missing child)."""
+    if issue.line is not None:
+        return issue
+    path = issue.where.split("/@", 1)[0]
+    while path.startswith("/"):
+        found = lines.get(path)
+        if found is not None:
+            return dataclasses.replace(issue, line=found)
+        path = path.rsplit("/", 1)[0]
+    return issue
 
 
 def _read_json(stream: BinaryIO) -> Document:
@@ -140,8 +178,13 @@ def _read_json(stream: BinaryIO) -> Document:
 
 def to_outcome(doc: Document, directory: Directory, agency_kvk: str) -> SetuOutcome:
     if isinstance(doc, TimecardDoc):
-        return timecard_drafts(doc, directory, agency_kvk)
-    return assignment_drafts(doc, directory, agency_kvk)
+        outcome = timecard_drafts(doc, directory, agency_kvk)
+    else:
+        outcome = assignment_drafts(doc, directory, agency_kvk)
+    if outcome.issues and doc.root is not None:
+        lines = _lines(doc.root)
+        outcome.issues = [_with_line(issue, lines) for issue in outcome.issues]
+    return outcome
 
 
 class SetuAdapter:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from adapters.base import Issue
 
@@ -61,6 +61,8 @@ class TimecardDoc:
     status: str = ""
     issues: list[Issue] = field(default_factory=list)
     where: dict[str, str] = field(default_factory=dict)
+    #: XML: the parsed document, to find the file line of each issue's element.
+    root: Any = None
 
     @property
     def is_correction(self) -> bool:
@@ -86,6 +88,8 @@ class AssignmentDoc:
     reason_of_change: str | None = None
     issues: list[Issue] = field(default_factory=list)
     where: dict[str, str] = field(default_factory=dict)
+    #: XML: the parsed document, to find the file line of each issue's element.
+    root: Any = None
 
     @property
     def is_confirmation(self) -> bool:

@@ -489,7 +489,7 @@ def _line_of(where: str) -> int | None:
 def _error_tuple(upload_id: str, line: int | None, issue: Issue) -> tuple[Any, ...]:
     return (
         upload_id,
-        line,
+        line if line is not None else issue.line,
         issue.where,
         issue.field,
         issue.value,

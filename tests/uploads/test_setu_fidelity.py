@@ -103,3 +103,19 @@ def test_a_declaration_that_does_not_fit_the_bytes_is_refused_with_the_reason() 
         read_document(io.BytesIO(payload))
     [issue] = info.value.issues
     assert issue.code == "invalid_encoding" and "UTF-16" in issue.message
+
+
+def test_every_xml_issue_names_the_line_of_its_element() -> None:
+    text = example().replace("<IdValue>179943169</IdValue>", "<IdValue>unknown</IdValue>")
+    text = text.replace("<Hours>32</Hours>", "<Hours>many</Hours>")
+    doc = read_document(io.BytesIO(text.encode("utf-8")))
+    outcome = to_outcome(doc, FOR_ASSIGNMENTS, "12345678")
+    lines = text.splitlines()
+
+    def line_of(fragment: str) -> int:
+        return next(n for n, line in enumerate(lines, start=1) if fragment in line)
+
+    found = {issue.code: issue.line for issue in outcome.issues}
+    assert found["invalid_number"] == line_of("<Hours>many</Hours>")
+    # Two HumanResourceId elements: the issue names them all, so the line is their parent's.
+    assert found["unknown_worker"] == line_of("<ReferenceInformation")
