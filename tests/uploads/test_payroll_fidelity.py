@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from adapters.payroll_csv import CsvFileError, read_rows
 from adapters.payroll_csv.periods import period_dates
 from adapters.payroll_csv.profile import load_profile
+from adapters.texts import TEXTS
 from gateway.localkafka import LocalKafka
 from gateway.uploads.report import neutralise
 from tests.kafka_reader import headers_of, read_topic
@@ -461,3 +463,13 @@ async def test_an_oversized_field_is_reported_at_its_line_and_column_in_both_lan
     assert "Bruto" in error["message_en"] and "shorten the value" in error["message_en"]
     assert "aanhalingsteken" in error["message_nl"] and "korter" in error["message_nl"]
     assert "quote" in error["message_en"] or "shorten" in error["message_en"]
+
+
+def test_every_documented_code_has_a_dutch_and_an_english_text() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "uploads.md").read_text("utf-8")
+    listed = docs.split("Row codes:", 1)[1].split("Dutch and", 1)[0]
+    codes = set(re.findall(r"`([a-z_]+)`", listed))
+    assert {"field_too_large", "period_mismatch", "negative_value", "conflict"} <= codes
+    for code in codes:
+        dutch, english = TEXTS[code]
+        assert dutch and english and dutch != english, code
