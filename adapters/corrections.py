@@ -40,18 +40,27 @@ def apply_delta(
         if row.lines[0].day is not None:
             days = 1
         _check_hours(hours, days)
-        line = row.lines[0].model_copy(update={"hours": hours})
+        kept: dict[str, Any] = {}
+        if isinstance(earlier, HoursReportedData):
+            old = earlier.lines[0]
+            kept = {n: getattr(old, n) for n in _LINE_KEPT if getattr(row.lines[0], n) is None}
+        line = row.lines[0].model_copy(update={**kept, "hours": hours})
         return row.model_copy(update={"lines": [line]})
     if isinstance(row, EarningsReportedData):
-        values: dict[str, Any] = {}
+        # A value the correction row leaves empty did not change: the earlier one stays.
+        values: dict[str, Any] = {
+            name: getattr(earlier, name)
+            for name in _EARNINGS_KEPT
+            if earlier is not None and getattr(row, name) is None
+        }
         for name, difference in delta.items():
             previous = getattr(earlier, name, None) if earlier is not None else None
             values[name] = _sum(previous, difference)
-        if "hours" in values:
+        if "hours" in delta:
             period = row.pay_period.period
             days = (period.end - period.start).days + 1 if period is not None else 366
             _check_hours(values["hours"], days)
-        if values.get("gross", Decimal(0)) < 0:
+        if "gross" in delta and values["gross"] < 0:
             raise CorrectionRefused(
                 "gross",
                 "negative_value",
@@ -59,6 +68,19 @@ def apply_delta(
             )
         return row.model_copy(update=values)
     raise TypeError(f"no signed corrections for {type(row).__name__}")
+
+
+#: Values a correction row may leave empty to keep the earlier ones.
+_EARNINGS_KEPT = (
+    "hours",
+    "wage_tax",
+    "net",
+    "assignment_id",
+    "employee_number",
+    "loonheffingennummer",
+    "iban",
+)
+_LINE_KEPT = ("multiplier_percent", "rate", "source_type")
 
 
 def _sum(before: Decimal | None, difference: Decimal) -> Decimal:
