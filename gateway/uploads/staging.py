@@ -175,13 +175,18 @@ class Stager:
                     self.counts.rows_duplicate += 1
                     continue
                 if row.delta is not None:
+                    # Netted above: the record already supersedes the earlier message.
                     self.counts.rows_corrected += 1
-                    corrects = False
+                elif row.correction or (
+                    row.timecard_id is not None and before.timecard_id == row.timecard_id
+                ):
+                    replaced = self._correction(row, record, before.message_id, placements)
+                    if replaced is None:  # a placement correction that changes nothing
+                        self.counts.rows_duplicate += 1
+                        continue
+                    record = replaced
+                    self.counts.rows_corrected += 1
                 else:
-                    corrects = row.correction or (
-                        row.timecard_id is not None and before.timecard_id == row.timecard_id
-                    )
-                if row.delta is None and not corrects:
                     previous = values.get(before.message_id or "")
                     if previous is None and before.message_id:
                         async with self._store.read() as conn:
@@ -189,13 +194,6 @@ class Stager:
                         previous = found.get(before.message_id)
                     self._quarantine(chunk, row, record, key_hash, before.message_id, now, previous)
                     continue
-                if row.delta is None:
-                    replaced = self._correction(row, record, before.message_id, placements)
-                    if replaced is None:  # a placement correction that changes nothing
-                        self.counts.rows_duplicate += 1
-                        continue
-                    record = replaced
-                    self.counts.rows_corrected += 1
             self.counts.rows_accepted += 1
             # Keys, placements and workers are kept even once the file is failing: later rows
             # are still checked against them (they count only if the upload is accepted).
