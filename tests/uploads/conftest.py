@@ -12,10 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from gateway.app import build_context, create_app
 from gateway.auth import Client, ClientRegistry, hash_key
 from gateway.localkafka import LocalKafka
+from gateway.states import MessageState
+from gateway.store.tables import messages
 from tests.conftest import TEST_CLIENTS, TEST_KEYS, Harness, settings_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "adapters" / "payroll_csv" / "samples"
@@ -80,11 +83,22 @@ class UploadHarness(Harness):
             response = await self.get(f"/v1/uploads/{upload_id}", as_client=as_client)
             assert response.status_code == 200, response.text
             status: dict[str, Any] = response.json()
-            if status["status"] in FINAL:
+            # An accepted file's messages move from staged to queued in their own short
+            # transactions after the state change: settled means released too.
+            if status["status"] in FINAL and not await self._staged(upload_id):
                 return status
             if loop.time() > deadline:
                 raise TimeoutError(f"upload {upload_id} still {status['status']}")
             await asyncio.sleep(0.05)
+
+    async def _staged(self, upload_id: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(messages)
+            .where(messages.c.inbound_id == upload_id, messages.c.state == MessageState.STAGED)
+        )
+        async with self.ctx.store.read() as conn:
+            return int(await conn.scalar(query) or 0)
 
     async def upload_settled(self, content: bytes, **kwargs: Any) -> dict[str, Any]:
         response = await self.upload(content, **kwargs)
