@@ -55,7 +55,7 @@ _DOCTYPE_MARKERS = (
 @dataclass(frozen=True, slots=True)
 class XmlLimits:
     """Bounds on one document. Each format sets its own: StUF from ``FLEXGW_MAX_BODY_BYTES``
-    and ``FLEXGW_STUF_MAX_DEPTH`` (gateway/stuf/service.py), SETU in ``adapters.setu.LIMITS``."""
+    and ``FLEXGW_STUF_MAX_DEPTH`` (``StufAdapter.configured``), SETU in ``adapters.setu.LIMITS``."""
 
     #: Largest document built as one tree (parse, parse_stream).
     max_bytes: int = 20 * 1024 * 1024

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from adapters.base import Adapter
+from adapters.base import Adapter, AdapterConfig
 from adapters.registry import load_adapters
 from gateway.api import health, messages
 from gateway.api.middleware import CorrelationMiddleware
@@ -25,7 +25,17 @@ from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
 
-__all__ = ["build_context", "create_app"]
+__all__ = ["adapter_config", "build_context", "create_app"]
+
+
+def adapter_config(settings: Settings) -> AdapterConfig:
+    """The settings the formats depend on: the registry configures its adapters with these."""
+    return AdapterConfig(
+        max_body_bytes=settings.max_body_bytes,
+        stuf_max_depth=settings.stuf_max_depth,
+        payroll_profiles_dir=settings.upload_profiles_dir,
+        setu_schema_dir=settings.setu_schema_dir,
+    )
 
 
 def build_context(
@@ -68,7 +78,9 @@ def build_context(
         settings=settings,
         store=store,
         clients=registry,
-        adapters=adapters if adapters is not None else load_adapters(),
+        adapters=adapters
+        if adapters is not None
+        else load_adapters(config=adapter_config(settings)),
         metrics=metrics,
         events=events,
         intake=intake,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import BinaryIO
 
-from adapters.base import Draft, Issue, TranslationError
+from adapters.base import AdapterConfig, Draft, Issue, TranslationError
 from adapters.payroll_csv.mapper import RowMapper, RowOutcome
 from adapters.payroll_csv.profile import SHIPPED_PROFILES, AgencyProfile, load_profiles
 from adapters.payroll_csv.reader import CsvFileError, CsvRows
@@ -32,13 +33,25 @@ class PayrollCsvAdapter:
 
     name = "payroll-csv"
 
-    def __init__(self, profiles: Mapping[str, AgencyProfile] | None = None) -> None:
+    def __init__(
+        self,
+        profiles: Mapping[str, AgencyProfile] | None = None,
+        *,
+        profiles_dir: Path | None = None,
+    ) -> None:
         self._profiles = profiles
+        self.profiles_dir = profiles_dir or SHIPPED_PROFILES
+
+    def configured(self, config: AdapterConfig) -> PayrollCsvAdapter:
+        """The adapter reading the deployment's profile directory (loaded on first use)."""
+        return PayrollCsvAdapter(profiles_dir=config.payroll_profiles_dir)
 
     @property
     def profiles(self) -> Mapping[str, AgencyProfile]:
+        """Raises :class:`~adapters.payroll_csv.profile.ProfileError` naming every broken
+        profile of the directory."""
         if self._profiles is None:
-            self._profiles = load_profiles([SHIPPED_PROFILES])
+            self._profiles = load_profiles([self.profiles_dir])
         return self._profiles
 
     def profile_for(self, sender: str) -> AgencyProfile | None:

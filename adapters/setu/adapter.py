@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Literal
 import orjson
 from lxml import etree
 
-from adapters.base import Draft, Issue, TranslationError
+from adapters.base import AdapterConfig, Draft, Issue, TranslationError
 from adapters.setu import v1, v2
 from adapters.setu.encoding import XmlEncodingError, detect_xml_encoding, to_utf8
 from adapters.setu.mapping import (
@@ -190,10 +190,18 @@ def to_outcome(doc: Document, directory: Directory, agency_kvk: str) -> SetuOutc
 class SetuAdapter:
     name = "setu"
 
+    def __init__(self, schemas: OfficialSchemas | None = None) -> None:
+        #: The official schemas XML is also validated against, when the deployment has them.
+        self.schemas = schemas
+
+    def configured(self, config: AdapterConfig) -> SetuAdapter:
+        directory = config.setu_schema_dir
+        return SetuAdapter(OfficialSchemas(directory) if directory is not None else None)
+
     def translate(self, payload: bytes, *, sender: str) -> list[Draft]:
         """``sender`` is the agency's KvK number here (the gateway passes the client's)."""
         try:
-            doc = read_document(io.BytesIO(payload))
+            doc = read_document(io.BytesIO(payload), schemas=self.schemas)
         except SetuFileError as exc:
             raise TranslationError(exc.issues) from None
         outcome = to_outcome(doc, NoDirectory(), sender)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
 
-from adapters.base import Draft, Issue, TranslationError
+from adapters.base import AdapterConfig, Draft, Issue, TranslationError
 from adapters.stuf.mapping.context import MappingContext
 from adapters.stuf.mapping.fields import Issues, ObjectView
 from adapters.stuf.mapping.kandidaat import kandidaat_drafts
@@ -76,6 +76,11 @@ class StufAdapter:
         self.limits = limits or XmlLimits()
         self.schemas = schemas or SchemaSet()
         self._zone = _local_zone()
+
+    def configured(self, config: AdapterConfig) -> StufAdapter:
+        """This adapter with the deployment's limits; the compiled schemas are shared."""
+        limits = XmlLimits(max_bytes=config.max_body_bytes, max_depth=config.stuf_max_depth)
+        return StufAdapter(limits=limits, schemas=self.schemas)
 
     # --- steps --------------------------------------------------------------------------------
     def open(self, payload: bytes) -> etree._Element:

@@ -30,7 +30,6 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 
 from adapters.stuf.batch import BatchItem, read_batch
-from adapters.xmlsafe import XmlLimits
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import PayloadTooLarge
@@ -200,10 +199,7 @@ class BatchService:
         await self._finish(batch, state, run.counts, report_path=str(report_path), error=fatal)
 
     def _items(self, source: IO[bytes]) -> Any:
-        limits = XmlLimits(
-            max_bytes=self._ctx.settings.max_body_bytes, max_depth=self._ctx.settings.stuf_max_depth
-        )
-        return read_batch(source, limits)
+        return read_batch(source, self._pipeline.adapter.limits)
 
     async def _finish(
         self,

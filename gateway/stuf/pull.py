@@ -30,11 +30,11 @@ from adapters.stuf.values import Marker
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import IdempotencyConflict
+from gateway.settings import StufPullSource
 from gateway.store.stuf_repo import pull_state, save_pull_state
 from gateway.stuf.answers import stuf_tijdstip
 from gateway.stuf.checks import gateway_system, zender_of
 from gateway.stuf.circuit import CircuitBreaker
-from gateway.stuf.config import StufPullSource
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import StufPipeline
 from gateway.timeutil import format_time

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.stuf.translate import StufAdapter
-from adapters.xmlsafe import XmlLimits
+from gateway.channels import ChannelSetupError
 from gateway.context import GatewayContext
 from gateway.stuf.batch_api import batch_routes
 from gateway.stuf.batches import BatchService
@@ -25,13 +25,14 @@ class StufService:
     def __init__(self, ctx: GatewayContext) -> None:
         registered = ctx.adapter("stuf")
         if not isinstance(registered, StufAdapter):
-            raise RuntimeError("the 'stuf' adapter is not the StUF adapter this channel needs")
+            raise ChannelSetupError(
+                f"the adapter registered as 'stuf' is a {type(registered).__name__}; the StUF "
+                "channel needs adapters.stuf.StufAdapter (check the flexgw.adapters entry points)"
+            )
         settings = ctx.settings
         self.ctx = ctx
-        self.adapter = StufAdapter(
-            limits=XmlLimits(max_bytes=settings.max_body_bytes, max_depth=settings.stuf_max_depth),
-            schemas=registered.schemas,
-        )
+        # The registry configured it from the settings (limits), like every other adapter.
+        self.adapter = registered
         self.metrics = StufMetrics(ctx.metrics.registry)
         self.pipeline = StufPipeline(ctx, self.adapter)
         self.batches = BatchService(ctx, self.pipeline, self.metrics)

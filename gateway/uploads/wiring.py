@@ -1,16 +1,19 @@
-"""Builds the upload channel from the settings: profiles (validated now, so a broken one stops
-start-up), official SETU schemas when configured, processor, service and inbox watcher."""
+"""Builds the upload channel from the settings and the registry's adapters: the ``payroll-csv``
+adapter's profiles (validated now, so a broken one stops start-up), the ``setu`` adapter's
+official schemas when configured, processor, service and inbox watcher."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from adapters.payroll_csv import SHIPPED_PROFILES, ProfileError, load_profiles
-from adapters.setu import OfficialSchemas
+from adapters.base import Adapter
+from adapters.payroll_csv import PayrollCsvAdapter, ProfileError
+from adapters.setu import SetuAdapter
 from gateway.auth import ClientRegistry
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
@@ -60,19 +63,19 @@ def build_upload_channel(
     registry: CollectorRegistry,
     clients: ClientRegistry,
     on_queued: Callable[[], None],
+    payroll: PayrollCsvAdapter,
+    setu: SetuAdapter,
 ) -> UploadChannel:
     """Raises :class:`UploadSetupError` naming every broken profile or setting."""
     try:
-        profiles = load_profiles([settings.upload_profiles_dir or SHIPPED_PROFILES])
+        profiles = payroll.profiles
     except ProfileError as exc:
         raise UploadSetupError(str(exc)) from None
-    schemas = None
-    if settings.setu_schema_dir is not None:
-        if not settings.setu_schema_dir.is_dir():
-            raise UploadSetupError(
-                f"FLEXGW_SETU_SCHEMA_DIR {settings.setu_schema_dir} is not a directory"
-            )
-        schemas = OfficialSchemas(settings.setu_schema_dir)
+    if settings.setu_schema_dir is not None and not settings.setu_schema_dir.is_dir():
+        raise UploadSetupError(
+            f"FLEXGW_SETU_SCHEMA_DIR {settings.setu_schema_dir} is not a directory"
+        )
+    schemas = setu.schemas
     metrics = UploadMetrics(registry)
     processor = UploadProcessor(
         store=store,
@@ -118,4 +121,21 @@ def channel(ctx: GatewayContext) -> UploadChannel:
         registry=ctx.metrics.registry,
         clients=ctx.clients,
         on_queued=relay.wake if relay is not None else (lambda: None),
+        payroll=_registered(ctx, "payroll-csv", PayrollCsvAdapter),
+        setu=_registered(ctx, "setu", SetuAdapter),
     )
+
+
+_A = TypeVar("_A", bound=Adapter)
+
+
+def _registered(ctx: GatewayContext, name: str, kind: type[_A]) -> _A:
+    """The registry's adapter (configured from the settings), of the kind this channel reads."""
+    found = ctx.adapter(name)
+    if not isinstance(found, kind):
+        raise UploadSetupError(
+            f"the adapter registered as {name!r} is a {type(found).__name__}; the upload "
+            f"channel needs {kind.__module__}.{kind.__name__} (check the flexgw.adapters "
+            "entry points)"
+        )
+    return found
