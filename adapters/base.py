@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from schemas.envelope import CloudEvent
 
-__all__ = ["Adapter", "Draft", "Issue", "TranslationError"]
+__all__ = ["Adapter", "AdapterConfig", "Configurable", "Draft", "Issue", "TranslationError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +75,28 @@ class Adapter(Protocol):
     def translate(self, payload: bytes, *, sender: str) -> list[Draft]:
         """All drafts of one payload, or ``TranslationError`` with every issue."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterConfig:
+    """What a deployment sets for the formats. The gateway builds it from its settings when it
+    builds the registry (adapters never read the environment); the defaults are the settings'
+    defaults, so an adapter built without one behaves as in an unconfigured gateway."""
+
+    #: Largest document a format parses in one piece (``FLEXGW_MAX_BODY_BYTES``).
+    max_body_bytes: int = 20 * 1024 * 1024
+    #: Deepest XML nesting accepted in a StUF message (``FLEXGW_STUF_MAX_DEPTH``).
+    stuf_max_depth: int = 32
+    #: Agency CSV profiles; ``None`` means the shipped ones (``FLEXGW_UPLOAD_PROFILES_DIR``).
+    payroll_profiles_dir: Path | None = None
+    #: Official SETU schemas to validate XML against, if any (``FLEXGW_SETU_SCHEMA_DIR``).
+    setu_schema_dir: Path | None = None
+
+
+@runtime_checkable
+class Configurable(Protocol):
+    """An adapter whose behaviour depends on the deployment. The registry calls
+    ``configured`` once and registers what it returns; the entry point's object is left as
+    it is, so two gateways in one process never share a configuration."""
+
+    def configured(self, config: AdapterConfig) -> Adapter: ...
