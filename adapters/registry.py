@@ -40,8 +40,8 @@ def load_adapters(
     """Every adapter declared in the entry-point group, by name, configured with ``config``
     (the defaults when none is given)."""
     selected = points if points is not None else entry_points(group=ENTRY_POINT_GROUP)
-    settings = config or AdapterConfig()
-    return build_registry(_configured(point.load(), settings) for point in selected)
+    chosen = config or AdapterConfig()
+    return build_registry(_configured(point.load(), chosen) for point in selected)
 
 
 def _configured(found: object, config: AdapterConfig) -> Adapter:

@@ -74,13 +74,14 @@ def build_context(
         offload_min_bytes=settings.offload_min_bytes,
     )
     registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
+    registered = (
+        adapters if adapters is not None else load_adapters(config=adapter_config(settings))
+    )
     ctx = GatewayContext(
         settings=settings,
         store=store,
         clients=registry,
-        adapters=adapters
-        if adapters is not None
-        else load_adapters(config=adapter_config(settings)),
+        adapters=registered,
         metrics=metrics,
         events=events,
         intake=intake,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from adapters.base import Draft, TranslationError
+from adapters.base import AdapterConfig, Draft, TranslationError
 from adapters.canonical_json import CanonicalJsonAdapter
 from adapters.payroll_csv import SHIPPED_PROFILES, PayrollCsvAdapter
 from adapters.registry import load_adapters
@@ -156,3 +156,13 @@ def test_the_readme_layout_lists_every_top_level_module(package: str) -> None:
     named = set(re.findall(r"[a-z_]+\.py|[a-z_]+/", entry.group(0)[len(package) + 1 :]))
     missing = sorted(_top_level(package) - named)
     assert missing == [], f"README.md, Layout: {package}/ also has {missing}"
+
+
+def test_two_registries_in_one_process_do_not_share_a_configuration(tmp_path: Path) -> None:
+    profiles = only_profile(tmp_path, "configured-agency")
+    configured = load_adapters(config=AdapterConfig(payroll_profiles_dir=profiles))
+    default = load_adapters()
+    first, second = configured["payroll-csv"], default["payroll-csv"]
+    assert isinstance(first, PayrollCsvAdapter) and isinstance(second, PayrollCsvAdapter)
+    assert {p.id for p in first.profiles.values()} == {"configured-agency"}
+    assert "detapower" in {p.id for p in second.profiles.values()}
