@@ -174,6 +174,19 @@ class Harness:
                 raise TimeoutError(f"outbox still holds {await self.count('queued')} messages")
             await asyncio.sleep(0.1)
 
+    async def publish_marker(self) -> str:
+        """Sends one valid message and waits until the relay is done with it; returns its id.
+        The outbox goes out in order, so a read of the topic that finds the marker has looked
+        past everything queued before it: "nothing else was published" then means something."""
+        from tests.samples import placement_started
+
+        marker = placement_started(assignment=f"MARKER-{uuid.uuid4().hex[:8]}")
+        response = await self.post(marker, as_client="flexwerk-uitzend")
+        assert response.status_code == 202, response.text
+        [message_id] = response.json()["message_ids"]
+        await self.wait_drained()
+        return str(message_id)
+
 
 GatewayFactory = Callable[..., Any]
 

@@ -1,33 +1,87 @@
-"""An independent reader of a topic: everything on it, up to the end offsets right now."""
+"""An independent reader of a topic: everything on it, up to the end offsets right now.
+
+A read proves that it read: a topic that does not exist is an error (never an empty list),
+and the result carries the end offsets it read up to, so "nothing was published" can be
+checked as "the end offsets did not move" instead of "the reader found nothing"."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
+
+__all__ = [
+    "TopicMissingError",
+    "TopicRead",
+    "create_topic",
+    "end_offsets",
+    "headers_of",
+    "read_topic",
+]
 
 
-async def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Any]:
-    consumer = AIOKafkaConsumer(
+class TopicMissingError(LookupError):
+    """The topic a test reads does not exist: nothing can be concluded from reading it."""
+
+
+@dataclass(frozen=True)
+class TopicRead:
+    """The records of a topic from the beginning up to ``end_offsets`` (per partition)."""
+
+    topic: str
+    records: list[Any]
+    end_offsets: dict[int, int]
+
+    @property
+    def end_total(self) -> int:
+        """Records ever written to the topic (the sum of the partitions' end offsets)."""
+        return sum(self.end_offsets.values())
+
+    def ce_ids(self) -> list[str]:
+        return [headers_of(record)["ce_id"] for record in self.records]
+
+
+async def _partitions(
+    consumer: AIOKafkaConsumer, topic: str, timeout: float
+) -> list[TopicPartition]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions:
+            return [TopicPartition(topic, p) for p in sorted(partitions)]
+        if loop.time() > deadline:
+            raise TopicMissingError(
+                f"topic {topic!r} does not exist (waited {timeout}s): nothing was ever "
+                "published to it, or the test reads the wrong topic; create it first "
+                "(tests.kafka_reader.create_topic) when it may legitimately be empty"
+            )
+        await asyncio.sleep(0.2)
+
+
+def _consumer(bootstrap: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
+
+
+async def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> TopicRead:
+    """Every record of ``topic`` up to its end offsets now; raises ``TopicMissingError``
+    when the topic does not appear within ``timeout``."""
+    consumer = _consumer(bootstrap)
     await consumer.start()
     try:
-        partitions = None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic)
-            if loop.time() > deadline:
-                return []
-            if not partitions:
-                await asyncio.sleep(0.2)
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = await _partitions(consumer, topic, timeout)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
@@ -41,9 +95,44 @@ async def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list[
             batch = await consumer.getmany(timeout_ms=500)
             for messages in batch.values():
                 records.extend(messages)
-        return records
+        # getmany may return records beyond the end offsets taken above; keep the snapshot.
+        records = [r for r in records if r.offset < end[TopicPartition(topic, r.partition)]]
+        return TopicRead(
+            topic=topic,
+            records=records,
+            end_offsets={tp.partition: int(end[tp]) for tp in tps},
+        )
     finally:
         await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str, timeout: float = 30.0) -> dict[int, int]:
+    """The end offset of every partition of ``topic``; raises ``TopicMissingError``."""
+    consumer = _consumer(bootstrap)
+    await consumer.start()
+    try:
+        tps = await _partitions(consumer, topic, timeout)
+        end = await consumer.end_offsets(tps)
+        return {tp.partition: int(end[tp]) for tp in tps}
+    finally:
+        await consumer.stop()
+
+
+async def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
+    """Creates ``topic`` (a test that expects nothing on it makes it exist first, so that
+    reading it proves something); an existing topic is left as it is."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        response = await admin.create_topics(
+            [NewTopic(name=topic, num_partitions=partitions, replication_factor=1)]
+        )
+        for _name, code, *_rest in response.topic_errors:
+            if code not in (0, TopicAlreadyExistsError.errno):
+                raise for_code(code)(f"could not create topic {topic!r}")
+    finally:
+        await admin.close()
+    await end_offsets(bootstrap, topic)
 
 
 def headers_of(record: Any) -> dict[str, str]:

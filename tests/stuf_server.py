@@ -3,7 +3,6 @@ own event loop (the served app runs in its own thread and loop)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from gateway.settings import Settings
 from gateway.store import Store
 from gateway.store.tables import inbound, messages
 from tests.conftest import TEST_KEYS, make_test_clients, settings_for
-from tests.kafka_reader import read_topic
+from tests.kafka_reader import TopicRead, read_topic
 from tests.live import serve_in_thread
+from tests.waiting import eventually
 
 WSDL_PATH = "/stuf/v1/flextensie?wsdl"
 SOAP_PATH = "/stuf/v1/flextensie"
@@ -77,16 +77,18 @@ class StufServer:
         async with self.store.read() as conn:
             return list((await conn.execute(select(inbound).order_by(inbound.c.received_at))).all())
 
-    async def records(self, expected: int, timeout: float = 60.0) -> list[Any]:
+    async def records(self, expected: int, timeout: float = 60.0) -> TopicRead:
         """Everything on the topic once at least ``expected`` records are there."""
         assert self.kafka is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            found = await read_topic(self.kafka.bootstrap, self.topic, timeout=10)
-            if len(found) >= expected or loop.time() > deadline:
-                return found
-            await asyncio.sleep(0.3)
+        bootstrap = self.kafka.bootstrap
+
+        async def enough() -> TopicRead | None:
+            found = await read_topic(bootstrap, self.topic, timeout=timeout)
+            return found if len(found.records) >= expected else None
+
+        return await eventually(
+            enough, timeout=timeout, interval=0.3, what=f"{expected} records on {self.topic}"
+        )
 
 
 @asynccontextmanager

@@ -3,9 +3,9 @@ every one arrives exactly once, in order per person key."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -14,6 +14,7 @@ from gateway.localkafka import LocalKafka
 from tests.conftest import new_broker
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import bsn_list, placement_started
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -47,17 +48,18 @@ async def test_accepts_during_outage_and_delivers_everything_once_in_order(
             for bsn, message_id in zip(persons, response.json()["message_ids"], strict=True):
                 sent_order[bsn].append(message_id)
         assert await gw.count("queued") == 80
-        ready = await gw.client.get("/readyz")
-        for _ in range(200):  # the relay notices on its next attempt
-            if ready.status_code == 503:
-                break
-            await asyncio.sleep(0.1)
-            ready = await gw.client.get("/readyz")
+
+        async def not_ready() -> Any:
+            response = await gw.client.get("/readyz")
+            return response if response.status_code == 503 else None
+
+        # the relay notices on its next attempt
+        ready = await eventually(not_ready, timeout=20, what="/readyz reports the broker down")
 
         own_broker.up()
         await gw.wait_drained(timeout=120)
         assert await gw.count("failed") == 0
-        records = await read_topic(own_broker.bootstrap, gw.topic)
+        records = (await read_topic(own_broker.bootstrap, gw.topic)).records
 
     assert ready.status_code == 503
     assert orjson.loads(ready.content)["checks"]["kafka"]["ok"] is False

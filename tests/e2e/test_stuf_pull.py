@@ -26,6 +26,7 @@ from gateway.localkafka import LocalKafka
 from tests import stuf_messages as m
 from tests.kafka_reader import headers_of, read_topic
 from tests.services.postgres import free_port
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -160,10 +161,13 @@ async def test_pull_client_publishes_changes_and_survives_the_service_being_down
         with serve_on(app, port):  # back
             await until(lambda: _count_at_least(gw, 4))
             readyz_up = await until(lambda: _readyz_when(gw, "closed"))
-            await asyncio.sleep(1.0)  # more polls: nothing new while nothing changes
+            # more polls: nothing new while nothing changes. Polls follow each other, so
+            # once the fourth question is asked the answers to the three before it are handled.
+            asked = len(municipal.questions)
+            await eventually(lambda: len(municipal.questions) >= asked + 4, what="four more polls")
             assert await gw.count() == 4
         await gw.wait_drained()
-        records = await read_topic(kafka.bootstrap, gw.topic, timeout=60)
+        records = (await read_topic(kafka.bootstrap, gw.topic, timeout=60)).records
 
     pull = readyz_down["checks"]["stuf_pull"]
     assert pull["sources"]["amsterdam-soc"]["circuit"] == "open" and pull["degraded"] is True

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from tests.conftest import TEST_KEYS, Harness
+from tests.waiting import eventually
 
 
 def auth(client_id: str = "ops-admin") -> dict[str, str]:
@@ -32,21 +31,6 @@ async def ops_post(
     if expect is not None:
         assert response.status_code == expect, response.text
     return response
-
-
-async def eventually(
-    check: Callable[[], Awaitable[Any]], *, timeout: float = 30.0, interval: float = 0.1
-) -> Any:
-    """Calls ``check`` until it returns something truthy; fails after ``timeout``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise TimeoutError(f"condition not met in {timeout}s (last: {result!r})")
-        await asyncio.sleep(interval)
 
 
 async def wait_job(gw: Harness, job_id: str, *, timeout: float = 120.0) -> dict[str, Any]:

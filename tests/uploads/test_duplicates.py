@@ -34,7 +34,7 @@ async def test_reupload_and_duplicate_rows_publish_nothing_new_and_conflicts_are
         first = await gw.upload(SAMPLE, content_type="text/csv")
         first_status = await gw.settled(first.json()["upload_id"])
         await gw.wait_drained()
-        published_before = len(await read_topic(kafka.bootstrap, gw.topic))
+        published_before = len((await read_topic(kafka.bootstrap, gw.topic)).records)
 
         # 1. The same file again: the original upload, nothing new.
         again = await gw.upload(SAMPLE, content_type="text/csv", file_name="again.csv")
@@ -63,7 +63,7 @@ async def test_reupload_and_duplicate_rows_publish_nothing_new_and_conflicts_are
         )
         conflict_errors = (await gw.get(f"/v1/uploads/{conflict['upload_id']}/errors")).json()
         await gw.wait_drained()
-        records = await read_topic(kafka.bootstrap, gw.topic)
+        records = (await read_topic(kafka.bootstrap, gw.topic)).records
         async with gw.ctx.store.read() as conn:
             held = (await conn.execute(select(upload_quarantine))).mappings().all()
 
@@ -133,7 +133,7 @@ async def test_explicit_corrections_supersede_the_earlier_row(
             content_type="text/csv",
         )
         await gw.wait_drained()
-        records = await read_topic(kafka.bootstrap, gw.topic)
+        records = (await read_topic(kafka.bootstrap, gw.topic)).records
 
     assert corrected["status"] == "accepted", corrected
     assert corrected["counts"]["rows_corrected"] == 2

@@ -53,7 +53,7 @@ async def test_assignment_then_timecard_from_the_official_examples(
         outside = await gw.upload_settled(examples("Timecard", "TimecardExample_v1.3.xml"))
         outside_errors = (await gw.get(f"/v1/uploads/{outside['upload_id']}/errors")).json()
         await gw.wait_drained()
-        records = await read_topic(kafka.bootstrap, gw.topic)
+        records = (await read_topic(kafka.bootstrap, gw.topic)).records
 
     assert taught["status"] == "accepted"
     assert assignment["status"] == "accepted" and assignment["format"] == "setu-xml"
@@ -106,7 +106,7 @@ async def test_correction_timecard_supersedes_and_a_repeated_timecard_is_a_dupli
             await gw.get(f"/v1/uploads/{unknown['upload_id']}/errors", as_client="flexwerk-uitzend")
         ).json()
         await gw.wait_drained()
-        records = await read_topic(kafka.bootstrap, gw.topic)
+        records = (await read_topic(kafka.bootstrap, gw.topic)).records
 
     assert first["status"] == "accepted"
     assert corrected["status"] == "accepted" and corrected["counts"]["rows_corrected"] == 1

@@ -54,7 +54,7 @@ async def test_shipped_sample_publishes_the_expected_messages(
             file_name=sample,
         )
         await gw.wait_drained()
-        records = await read_topic(kafka.bootstrap, gw.topic)
+        records = (await read_topic(kafka.bootstrap, gw.topic)).records
         final = await gw.settled(status["upload_id"], as_client=SAMPLE_SENDERS[sample])
 
     assert status["status"] == "accepted", status

@@ -101,7 +101,7 @@ async def test_ten_thousand_kennisgevingen_valid_published_invalid_reported(
         assert all(e["fault"]["details"] for e in rejected.values())
         assert "line" in rejected["B-00250"]["fault"]["details"]
         await gw.wait_drained(timeout=300)
-        records = await read_topic(kafka.bootstrap, gw.topic, timeout=120)
+        records = (await read_topic(kafka.bootstrap, gw.topic, timeout=120)).records
         assert len(records) == 10_000 - len(broken)
         assert {headers_of(r)["ce_type"] for r in records} == {
             "nl.flextensie.candidate.enrolled.v1"
