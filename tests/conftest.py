@@ -23,7 +23,9 @@ from gateway.context import GatewayContext
 from gateway.localkafka import LocalKafka
 from gateway.settings import Settings
 from gateway.store.tables import messages
+from tests.samples import placement_started
 from tests.services.postgres import PostgresServer, free_port, start_postgres
+from tests.waiting import eventually
 
 PERSON_KEY_SECRET = "test-person-key-secret-0123456789abcdef"
 
@@ -35,6 +37,8 @@ TEST_CLIENTS: dict[str, dict[str, Any]] = {
     "ops-admin": {"role": "ops-admin"},
     "ops-viewer": {"role": "ops-viewer"},
 }
+#: A test BSN no test uses for anything but markers (Harness.publish_marker).
+MARKER_BSN = "990000011"
 TEST_KEYS = {client_id: f"key-{client_id}-{'x' * 16}" for client_id in TEST_CLIENTS}
 
 
@@ -134,6 +138,20 @@ async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         yield url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def module_store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """One store per test module (and per kind of store): for scenario fixtures that several
+    tests of one behaviour each read."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'gateway.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    async with fresh_database(server) as url:
+        yield url
+
+
 @dataclass
 class Harness:
     ctx: GatewayContext
@@ -178,22 +196,27 @@ class Harness:
         """Sends one valid message and waits until the relay is done with it; returns its id.
         The outbox goes out in order, so a read of the topic that finds the marker has looked
         past everything queued before it: "nothing else was published" then means something."""
-        from tests.samples import placement_started
-
-        marker = placement_started(assignment=f"MARKER-{uuid.uuid4().hex[:8]}")
+        marker = placement_started(bsn=MARKER_BSN, assignment=f"MARKER-{uuid.uuid4().hex[:8]}")
         response = await self.post(marker, as_client="flexwerk-uitzend")
         assert response.status_code == 202, response.text
         [message_id] = response.json()["message_ids"]
-        await self.wait_drained()
+
+        async def out() -> bool:
+            async with self.ctx.store.read() as conn:
+                state = await conn.scalar(
+                    select(messages.c.state).where(messages.c.id == message_id)
+                )
+            return state not in (None, "queued")
+
+        await eventually(out, timeout=60, what=f"the marker {message_id} leaves the outbox")
         return str(message_id)
 
 
 GatewayFactory = Callable[..., Any]
 
 
-@pytest.fixture
-def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
-    """``async with make_gateway(kafka=broker, **settings) as gw`` runs the real app in process."""
+def gateway_factory(store_url: str, data_dir: Path) -> GatewayFactory:
+    """``async with factory(kafka=broker, **settings) as gw`` runs the real app in process."""
 
     @asynccontextmanager
     async def factory(
@@ -202,7 +225,7 @@ def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
         adapters: Any = None,
         **overrides: Any,
     ) -> AsyncIterator[Harness]:
-        settings = settings_for(store_url, tmp_path / "data", kafka, relay=relay, **overrides)
+        settings = settings_for(store_url, data_dir, kafka, relay=relay, **overrides)
         topic = settings.default_topic
         ctx = build_context(settings, clients=make_test_clients(), adapters=adapters)
         app = create_app(settings, context=ctx)
@@ -214,6 +237,20 @@ def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
                 )
 
     return factory
+
+
+@pytest.fixture
+def make_gateway(store_url: str, tmp_path: Path) -> GatewayFactory:
+    """``async with make_gateway(kafka=broker, **settings) as gw`` runs the real app in process."""
+    return gateway_factory(store_url, tmp_path / "data")
+
+
+@pytest.fixture(scope="module")
+def module_gateway(
+    module_store_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> GatewayFactory:
+    """``make_gateway`` on the module's store, for a scenario shared by a module's tests."""
+    return gateway_factory(module_store_url, tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(autouse=True)

@@ -9,11 +9,12 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from adapters.issues import json_pointer
-from gateway.errors import PROBLEM_BASE, GatewayError
+from gateway.errors import PROBLEM_BASE, GatewayError, ServiceUnavailable
 
 __all__ = ["install_problem_handlers", "problem_response"]
 
@@ -115,8 +116,19 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    # The rule of StUF046 (gateway/stuf/faults.py): the store failed, nothing was stored, the
+    # sender sends again later. The error's text may hold SQL parameters: only its class is logged.
+    log.error("store_unavailable", error=type(exc).__name__)
+    unavailable = ServiceUnavailable(
+        "the gateway cannot store messages right now; send the request again later"
+    )
+    return await _gateway_error(request, unavailable)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(SQLAlchemyError, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)
