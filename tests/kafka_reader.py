@@ -42,7 +42,11 @@ class TopicRead:
         return sum(self.end_offsets.values())
 
     def ce_ids(self) -> list[str]:
-        return [headers_of(record)["ce_id"] for record in self.records]
+        return [self.ce_id(record) for record in self.records]
+
+    @staticmethod
+    def ce_id(record: Any) -> str:
+        return headers_of(record)["ce_id"]
 
 
 async def _partitions(

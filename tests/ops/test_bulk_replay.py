@@ -4,17 +4,21 @@ publishes nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
 from gateway.localkafka import LocalKafka
 from gateway.store.tables import messages
-from tests.kafka_reader import headers_of, read_topic
-from tests.ops.helpers import ops_get, ops_post
+from tests.conftest import GatewayFactory, Harness
+from tests.kafka_reader import TopicRead, read_topic
+from tests.ops.helpers import ops_get, ops_post, wait_job
 from tests.samples import bsn_list, placement_started
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -22,7 +26,7 @@ SELECTED = 10_000
 OTHERS = 300
 
 
-async def _seed_failures(gw) -> tuple[list[str], list[str]]:
+async def _seed_failures(gw: Harness) -> tuple[list[str], list[str]]:
     """10,000 messages of one agency that Kafka rejected, 300 failed for another reason."""
     bsns = bsn_list(500)
     batch = [placement_started(bsn=bsns[i % 500], assignment=f"A-{i}") for i in range(SELECTED)]
@@ -49,15 +53,37 @@ async def _seed_failures(gw) -> tuple[list[str], list[str]]:
     return selected, others
 
 
-async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
-    make_gateway, kafka: LocalKafka
-) -> None:
+@dataclass(frozen=True)
+class BulkReplay:
+    selected: list[str]
+    others: list[str]
+    plan: dict[str, Any]
+    no_reason: httpx.Response
+    blank: httpx.Response
+    no_plan: httpx.Response
+    job_id: str
+    job: dict[str, Any]
+    progress: list[int]
+    items: dict[str, Any]
+    first_run: TopicRead
+    again: httpx.Response
+    same_request: httpx.Response
+    replan: dict[str, Any]
+    new_job: httpx.Response
+    new_job_final: dict[str, Any]
+    marker: str
+    second_run: TopicRead
+    still_failed: set[str]
+
+
+@pytest.fixture(scope="module")
+async def bulk(module_gateway: GatewayFactory, kafka: LocalKafka) -> BulkReplay:
     topic = f"test.{uuid.uuid4().hex[:12]}"
-    async with make_gateway(relay=False, default_topic=topic) as gw:
+    async with module_gateway(relay=False, default_topic=topic) as gw:
         selected, others = await _seed_failures(gw)
 
     selection = {"filter": {"state": "failed", "error_code": "kafka-rejected"}}
-    async with make_gateway(
+    async with module_gateway(
         kafka=kafka,
         default_topic=topic,
         relay_batch_size=500,
@@ -86,12 +112,13 @@ async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
         )
         job_id = started.json()["id"]
         progress: list[int] = []
-        while True:
-            job = await ops_get(gw, f"/replays/{job_id}")
+
+        async def done() -> dict[str, Any] | None:
+            job: dict[str, Any] = await ops_get(gw, f"/replays/{job_id}")
             progress.append(job["done"])
-            if job["state"] == "done":
-                break
-            await asyncio.sleep(0.05)
+            return job if job["state"] == "done" else None
+
+        job = await eventually(done, timeout=300, interval=0.05, what="the replay job is done")
         items = await ops_get(gw, f"/replays/{job_id}/items", limit=5)
         await gw.wait_drained()
         first_run = await read_topic(kafka.bootstrap, topic)
@@ -118,41 +145,100 @@ async def test_bulk_replay_of_10000_plan_reason_progress_exactly_once(
             {"kind": "republish", "reason": "once more", "up_to_seq": plan["max_seq"], **selection},
             expect=202,
         )
-        await asyncio.sleep(1.5)
-        await gw.wait_drained()
+        # The new job ran to its end; then a marker goes through the outbox after anything
+        # it could have queued, so the read below has looked past all of it.
+        new_job_final = await wait_job(gw, new_job.json()["id"])
+        marker = await gw.publish_marker()
         second_run = await read_topic(kafka.bootstrap, topic)
         async with gw.ctx.store.read() as conn:
             still_failed = set(
                 await conn.scalars(select(messages.c.id).where(messages.c.state == "failed"))
             )
+    return BulkReplay(
+        selected=selected,
+        others=others,
+        plan=plan,
+        no_reason=no_reason,
+        blank=blank,
+        no_plan=no_plan,
+        job_id=job_id,
+        job=job,
+        progress=progress,
+        items=items,
+        first_run=first_run,
+        again=again,
+        same_request=same_request,
+        replan=replan,
+        new_job=new_job,
+        new_job_final=new_job_final,
+        marker=marker,
+        second_run=second_run,
+        still_failed=still_failed,
+    )
 
-    assert plan["total"] == SELECTED
-    assert plan["not_eligible"] == 0
-    assert plan["by_state"] == {"failed": SELECTED}
-    assert plan["by_error_code"] == {"kafka-rejected": SELECTED}
-    assert plan["by_type"] == {"placement.started": SELECTED}
-    assert [m["id"] for m in plan["sample"]] == selected[:10]  # oldest first: replay order
-    assert no_reason.status_code == 422
-    assert blank.status_code == 422
-    assert no_reason.json()["code"] == "invalid-request"
-    assert no_plan.status_code == 422  # executing needs the plan's max_seq
-    assert "up_to_seq" in no_plan.text
 
-    assert job["total"] == SELECTED
-    assert job["counts"] == {"published": SELECTED}
-    assert progress[-1] == SELECTED
-    assert progress == sorted(progress)  # progress only moves forward
-    assert any(0 < p < SELECTED for p in progress), progress  # and it was reported underway
-    assert [i["outcome"] for i in items["items"]] == ["published"] * 5
+def test_plan_counts_the_selection_by_state_error_and_type(bulk: BulkReplay) -> None:
+    assert bulk.plan["total"] == SELECTED
+    assert bulk.plan["not_eligible"] == 0
+    assert bulk.plan["by_state"] == {"failed": SELECTED}
+    assert bulk.plan["by_error_code"] == {"kafka-rejected": SELECTED}
+    assert bulk.plan["by_type"] == {"placement.started": SELECTED}
 
-    ids = [headers_of(r)["ce_id"] for r in first_run]
-    assert len(ids) == SELECTED
-    assert set(ids) == set(selected)
 
-    assert again.json()["state"] == "done"
-    assert again.json()["repeated"] is True
-    assert same_request.json()["id"] == job_id
-    assert replan["total"] == 0 and replan["max_seq"] is None
-    assert new_job.json()["total"] == 0
-    assert len(second_run) == SELECTED
-    assert still_failed == set(others)
+def test_plan_sample_is_oldest_first_in_replay_order(bulk: BulkReplay) -> None:
+    assert [m["id"] for m in bulk.plan["sample"]] == bulk.selected[:10]
+
+
+def test_replay_without_a_reason_is_refused(bulk: BulkReplay) -> None:
+    assert bulk.no_reason.status_code == 422
+    assert bulk.blank.status_code == 422
+    assert bulk.no_reason.json()["code"] == "invalid-request"
+
+
+def test_replay_without_the_plans_max_seq_is_refused(bulk: BulkReplay) -> None:
+    assert bulk.no_plan.status_code == 422
+    assert "up_to_seq" in bulk.no_plan.text
+
+
+def test_job_publishes_every_selected_message(bulk: BulkReplay) -> None:
+    assert bulk.job["total"] == SELECTED
+    assert bulk.job["counts"] == {"published": SELECTED}
+    assert [i["outcome"] for i in bulk.items["items"]] == ["published"] * 5
+
+
+def test_job_progress_moves_forward_and_is_reported_underway(bulk: BulkReplay) -> None:
+    assert bulk.progress[-1] == SELECTED
+    assert bulk.progress == sorted(bulk.progress)
+    assert any(0 < p < SELECTED for p in bulk.progress), bulk.progress
+
+
+def test_each_selected_message_is_on_kafka_exactly_once(bulk: BulkReplay) -> None:
+    ids = bulk.first_run.ce_ids()
+    assert len(ids) == SELECTED == bulk.first_run.end_total
+    assert set(ids) == set(bulk.selected)
+
+
+def test_running_the_job_again_is_a_repeat(bulk: BulkReplay) -> None:
+    assert bulk.again.json()["state"] == "done"
+    assert bulk.again.json()["repeated"] is True
+
+
+def test_the_same_request_again_is_the_same_job(bulk: BulkReplay) -> None:
+    assert bulk.same_request.json()["id"] == bulk.job_id
+
+
+def test_a_new_job_on_the_same_filter_finds_nothing(bulk: BulkReplay) -> None:
+    assert bulk.replan["total"] == 0 and bulk.replan["max_seq"] is None
+    assert bulk.new_job.json()["total"] == 0
+    assert bulk.new_job_final["state"] == "done"
+
+
+def test_replaying_again_publishes_nothing(bulk: BulkReplay) -> None:
+    # the end offsets moved by the marker alone, and the reader found it
+    assert bulk.second_run.end_total == bulk.first_run.end_total + 1
+    assert bulk.marker in set(bulk.second_run.ce_ids())
+    assert len(bulk.second_run.records) == SELECTED + 1
+
+
+def test_messages_outside_the_filter_stay_failed(bulk: BulkReplay) -> None:
+    assert bulk.still_failed == set(bulk.others)

@@ -6,33 +6,52 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from gateway.localkafka import LocalKafka
-from tests.kafka_reader import headers_of, read_topic
+from tests.conftest import GatewayFactory
+from tests.kafka_reader import TopicRead, read_topic
 from tests.ops.helpers import (
     assert_histories_follow_transitions,
-    eventually,
     ops_get,
     ops_post,
     report_on_dlq,
     wait_job,
 )
 from tests.samples import hours_reported, placement_started
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 
-async def test_relay_and_dlq_failures_then_one_replay_publishes_each_once_in_order(
-    make_gateway, kafka: LocalKafka
-) -> None:
+@dataclass(frozen=True)
+class FailuresAndReplay:
+    first: str
+    big1: str
+    big2: str
+    other: str
+    failed: dict[str, dict[str, Any]]
+    relay_detail: dict[str, Any]
+    dlq_detail: dict[str, Any]
+    before: TopicRead
+    plan_total: int
+    job: dict[str, Any]
+    remaining: dict[str, Any]
+    transitions: int
+    after: TopicRead
+
+
+@pytest.fixture(scope="module")
+async def replayed(module_gateway: GatewayFactory, kafka: LocalKafka) -> FailuresAndReplay:
     topic = f"test.{uuid.uuid4().hex[:12]}"
     dlq = f"{topic}.dlq"
     common = {"default_topic": topic, "dlq_topic": dlq, "dlq_poll_seconds": 0.2}
     # 1. The relay cannot publish two large messages of one person (the broker limit is set
     #    too low: the "cause"); the back office rejects a message of another person.
-    async with make_gateway(kafka=kafka, kafka_max_request_size=4096, **common) as gw:
+    async with module_gateway(kafka=kafka, kafka_max_request_size=4096, **common) as gw:
         sent = await gw.post(
             [
                 placement_started(bsn="111222333", assignment="A-1"),
@@ -57,38 +76,20 @@ async def test_relay_and_dlq_failures_then_one_replay_publishes_each_once_in_ord
             },
         )
 
-        async def three_failed() -> list[dict] | None:
+        async def three_failed() -> list[dict[str, Any]] | None:
             page = await ops_get(gw, "/messages", state="failed")
             return page["items"] if len(page["items"]) == 3 else None
 
         failed = {m["id"]: m for m in await eventually(three_failed)}
         relay_detail = await ops_get(gw, f"/messages/{big1}")
         dlq_detail = await ops_get(gw, f"/messages/{other}")
-
-    assert set(failed) == {big1, big2, other}
-    assert failed[big1]["error_code"] == failed[big2]["error_code"] == "record-too-large"
-    assert "MessageSizeTooLarge" in failed[big1]["error_message"]
-    assert failed[other]["error_code"] == "back-office:UnknownAssignment"
-    # The back office's reason is shown, its BSN masked.
-    assert failed[other]["error_message"] == "assignment B-1 is not known for ******782"
-    assert relay_detail["message"]["error"]["where"] == "relay"
-    assert dlq_detail["message"]["error"]["where"].startswith("back-office")
-    assert [h["state"] for h in dlq_detail["history"]] == [
-        "received",
-        "accepted",
-        "queued",
-        "published",
-        "failed",
-    ]
     before = await read_topic(kafka.bootstrap, topic)
-    assert sorted(headers_of(r)["ce_id"] for r in before) == sorted([first, other])
 
     # 2. The cause is fixed (broker limit raised); one replay of the three.
-    async with make_gateway(kafka=kafka, **common) as gw:
+    async with module_gateway(kafka=kafka, **common) as gw:
         plan = await ops_post(
             gw, "/replays/plan", {"kind": "republish", "filter": {"state": "failed"}}, expect=200
         )
-        assert plan.json()["total"] == 3
         started = await ops_post(
             gw,
             "/replays",
@@ -103,20 +104,88 @@ async def test_relay_and_dlq_failures_then_one_replay_publishes_each_once_in_ord
         job = await wait_job(gw, started.json()["id"])
         remaining = await ops_get(gw, "/messages/counts", state="failed")
         transitions = await assert_histories_follow_transitions(gw.ctx.store)
-
-    assert job["total"] == 3
-    assert job["counts"] == {"published": 3}
-    assert remaining == {"total": 0}
     after = await read_topic(kafka.bootstrap, topic)
-    replayed = Counter(headers_of(r)["ce_id"] for r in after) - Counter(
-        headers_of(r)["ce_id"] for r in before
+    return FailuresAndReplay(
+        first=first,
+        big1=big1,
+        big2=big2,
+        other=other,
+        failed=failed,
+        relay_detail=relay_detail,
+        dlq_detail=dlq_detail,
+        before=before,
+        plan_total=plan.json()["total"],
+        job=job,
+        remaining=remaining,
+        transitions=transitions,
+        after=after,
     )
-    # Each exactly once, with the CloudEvent ids as stored.
-    assert replayed == Counter([big1, big2, other])
+
+
+def test_relay_and_back_office_failures_are_listed_as_failed(replayed: FailuresAndReplay) -> None:
+    assert set(replayed.failed) == {replayed.big1, replayed.big2, replayed.other}
+
+
+def test_a_relay_failure_shows_its_reason(replayed: FailuresAndReplay) -> None:
+    assert (
+        replayed.failed[replayed.big1]["error_code"]
+        == replayed.failed[replayed.big2]["error_code"]
+        == "record-too-large"
+    )
+    assert "MessageSizeTooLarge" in replayed.failed[replayed.big1]["error_message"]
+    assert replayed.relay_detail["message"]["error"]["where"] == "relay"
+
+
+def test_a_back_office_failure_shows_its_reason_with_the_bsn_masked(
+    replayed: FailuresAndReplay,
+) -> None:
+    assert replayed.failed[replayed.other]["error_code"] == "back-office:UnknownAssignment"
+    assert (
+        replayed.failed[replayed.other]["error_message"]
+        == "assignment B-1 is not known for ******782"
+    )
+    assert replayed.dlq_detail["message"]["error"]["where"].startswith("back-office")
+
+
+def test_a_back_office_failure_follows_its_publication_in_the_history(
+    replayed: FailuresAndReplay,
+) -> None:
+    assert [h["state"] for h in replayed.dlq_detail["history"]] == [
+        "received",
+        "accepted",
+        "queued",
+        "published",
+        "failed",
+    ]
+
+
+def test_only_the_publishable_messages_were_on_kafka_before_the_fix(
+    replayed: FailuresAndReplay,
+) -> None:
+    assert sorted(replayed.before.ce_ids()) == sorted([replayed.first, replayed.other])
+
+
+def test_one_replay_publishes_every_failed_message(replayed: FailuresAndReplay) -> None:
+    assert replayed.plan_total == 3
+    assert replayed.job["total"] == 3
+    assert replayed.job["counts"] == {"published": 3}
+    assert replayed.remaining == {"total": 0}
+
+
+def test_each_replayed_message_is_published_exactly_once_with_its_id(
+    replayed: FailuresAndReplay,
+) -> None:
+    once_more = Counter(replayed.after.ce_ids()) - Counter(replayed.before.ce_ids())
+    assert once_more == Counter([replayed.big1, replayed.big2, replayed.other])
+
+
+def test_replayed_messages_keep_their_order_per_person(replayed: FailuresAndReplay) -> None:
     by_key: dict[bytes, list[str]] = {}
-    for record in sorted(after, key=lambda r: (r.partition, r.offset)):
-        by_key.setdefault(record.key, []).append(headers_of(record)["ce_id"])
-    # Order per person: 111222333's messages in their original order after the replay.
-    assert [first, big1, big2] in by_key.values()
-    assert [other, other] in by_key.values()
-    assert transitions > 0
+    for record in sorted(replayed.after.records, key=lambda x: (x.partition, x.offset)):
+        by_key.setdefault(record.key, []).append(TopicRead.ce_id(record))
+    assert [replayed.first, replayed.big1, replayed.big2] in by_key.values()
+    assert [replayed.other, replayed.other] in by_key.values()
+
+
+def test_histories_follow_the_transition_table(replayed: FailuresAndReplay) -> None:
+    assert replayed.transitions > 0
