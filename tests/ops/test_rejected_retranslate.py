@@ -5,33 +5,50 @@ and a later re-send of the same bytes is a repeat, not a duplicate."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
 
 from adapters.registry import load_adapters
 from gateway.errors import InvalidMessage
-from gateway.intake import Submission, content_hash
+from gateway.intake import Receipt, Submission, content_hash
 from gateway.localkafka import LocalKafka
-from tests.kafka_reader import headers_of, read_topic
-from tests.ops.helpers import (
-    assert_histories_follow_transitions,
-    eventually,
-    ops_get,
-    ops_post,
-)
+from tests.conftest import GatewayFactory, Harness
+from tests.kafka_reader import TopicRead, read_topic
+from tests.ops.helpers import assert_histories_follow_transitions, ops_get, ops_post
 from tests.ops.profile_adapter import CSV, Profile, ProfileCsvAdapter
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
 
-async def test_rejected_payload_retranslated_after_profile_fix(
-    make_gateway, kafka: LocalKafka
-) -> None:
+@dataclass(frozen=True)
+class Retranslated:
+    inbound_id: str
+    expected_ids: list[str]
+    still_broken: dict[str, Any]
+    refused: httpx.Response
+    plan: dict[str, Any]
+    viewer: httpx.Response
+    accepted: dict[str, Any]
+    again: httpx.Response
+    resent: Receipt
+    detail: dict[str, Any]
+    audit: list[dict[str, Any]]
+    transitions: int
+    records: TopicRead
+
+
+@pytest.fixture(scope="module")
+async def retranslated(module_gateway: GatewayFactory, kafka: LocalKafka) -> Retranslated:
     profile = Profile(rate_column="opdracht")  # the bug: 'A-1' is no amount, all rows fail
     adapter = ProfileCsvAdapter(profile)
     topic = f"test.{uuid.uuid4().hex[:12]}"
 
-    def submit(gw):  # the upload channel's call
+    def submit(gw: Harness) -> Awaitable[Receipt]:  # the upload channel's call
         return gw.ctx.intake.submit(
             Submission(
                 sender="flexwerk-uitzend",
@@ -43,7 +60,7 @@ async def test_rejected_payload_retranslated_after_profile_fix(
             translate=lambda payload: adapter.translate(payload, sender="flexwerk-uitzend"),
         )
 
-    async with make_gateway(
+    async with module_gateway(
         kafka=kafka,
         adapters={**load_adapters(), adapter.name: adapter},
         default_topic=topic,
@@ -90,31 +107,94 @@ async def test_rejected_payload_retranslated_after_profile_fix(
         ).json()
         again = await ops_post(gw, f"/inbound/{inbound_id}/retranslate", {"reason": "twice"})
         resent = await submit(gw)  # the agency sends the same file again
-        await eventually(lambda: _published(gw, 2))
+
+        async def two_published() -> bool:
+            return await gw.count("published") == 2
+
+        await eventually(two_published)
         detail = await ops_get(gw, f"/inbound/{inbound_id}")
         audit = (await ops_get(gw, "/audit", action="retranslate"))["items"]
-        await assert_histories_follow_transitions(gw.ctx.store)
+        transitions = await assert_histories_follow_transitions(gw.ctx.store)
         records = await read_topic(kafka.bootstrap, topic)
+        expected_ids = [
+            gw.ctx.events.message_id("flexwerk-uitzend", content_hash(CSV), i) for i in range(2)
+        ]
+    return Retranslated(
+        inbound_id=inbound_id,
+        expected_ids=expected_ids,
+        still_broken=still_broken,
+        refused=refused,
+        plan=plan,
+        viewer=viewer,
+        accepted=accepted,
+        again=again,
+        resent=resent,
+        detail=detail,
+        audit=audit,
+        transitions=transitions,
+        records=records,
+    )
 
-    expected_ids = [
-        gw.ctx.events.message_id("flexwerk-uitzend", content_hash(CSV), i) for i in range(2)
-    ]
-    assert still_broken["translates"] is False and "row 2" in still_broken["error"]
-    assert refused.status_code == 422 and refused.json()["code"] == "invalid-message"
+
+def test_plan_before_the_fix_says_it_still_does_not_translate(
+    retranslated: Retranslated,
+) -> None:
+    assert retranslated.still_broken["translates"] is False
+    assert "row 2" in retranslated.still_broken["error"]
+
+
+def test_retranslate_before_the_fix_is_refused(retranslated: Retranslated) -> None:
+    assert retranslated.refused.status_code == 422
+    assert retranslated.refused.json()["code"] == "invalid-message"
+
+
+def test_plan_after_the_fix_shows_the_messages_the_intake_would_make(
+    retranslated: Retranslated,
+) -> None:
+    plan = retranslated.plan
     assert plan["translates"] is True
-    assert [m["id"] for m in plan["messages"]] == expected_ids
+    assert [m["id"] for m in plan["messages"]] == retranslated.expected_ids
     assert '"hourly_rate": "14.40"' in plan["messages"][0]["canonical"]
     assert "111222333" not in str(plan)
-    assert viewer.status_code == 403
-    assert accepted["message_ids"] == expected_ids
-    assert again.status_code == 409 and again.json()["code"] == "already-accepted"
-    assert resent.repeated is True and resent.message_ids == expected_ids
+
+
+def test_a_viewer_cannot_retranslate(retranslated: Retranslated) -> None:
+    assert retranslated.viewer.status_code == 403
+
+
+def test_retranslate_accepts_the_payload_with_the_intakes_ids(
+    retranslated: Retranslated,
+) -> None:
+    assert retranslated.accepted["message_ids"] == retranslated.expected_ids
+
+
+def test_retranslating_an_accepted_payload_is_a_conflict(retranslated: Retranslated) -> None:
+    assert retranslated.again.status_code == 409
+    assert retranslated.again.json()["code"] == "already-accepted"
+
+
+def test_a_resend_of_the_same_bytes_is_a_repeat(retranslated: Retranslated) -> None:
+    assert retranslated.resent.repeated is True
+    assert retranslated.resent.message_ids == retranslated.expected_ids
+
+
+def test_the_payload_history_shows_rejected_then_accepted(retranslated: Retranslated) -> None:
+    detail = retranslated.detail
     assert detail["inbound"]["state"] == "accepted"
     assert [h["state"] for h in detail["history"]] == ["received", "rejected", "accepted"]
     assert [m["state"] for m in detail["messages"]] == ["published", "published"]
-    assert [(e["target"], e["message_count"]) for e in audit] == [(f"inbound:{inbound_id}", 2)]
-    assert sorted(headers_of(r)["ce_id"] for r in records) == sorted(expected_ids)
 
 
-async def _published(gw, n: int) -> bool:
-    return await gw.count("published") == n
+def test_retranslation_is_audited(retranslated: Retranslated) -> None:
+    assert [(e["target"], e["message_count"]) for e in retranslated.audit] == [
+        (f"inbound:{retranslated.inbound_id}", 2)
+    ]
+
+
+def test_each_message_is_on_kafka_once(retranslated: Retranslated) -> None:
+    assert sorted(retranslated.records.ce_ids()) == sorted(retranslated.expected_ids)
+    assert retranslated.records.end_total == 2
+
+
+def test_histories_follow_the_transition_table(retranslated: Retranslated) -> None:
+    assert retranslated.transitions > 0
