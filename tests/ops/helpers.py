@@ -56,13 +56,10 @@ async def report_on_dlq(
         await producer.stop()
 
 
-async def assert_histories_follow_transitions(store: Any) -> int:
-    """Every message's recorded history moves only along the table in gateway/states.py.
-    A message starts queued: its creation is that first entry (senders' messages have no
-    event for it, see docs/operations.md). Returns how many transitions were checked."""
+async def message_histories(store: Any) -> list[tuple[str, str]]:
+    """Every message's recorded states, (message id, state), in the order they were written."""
     from sqlalchemy import select
 
-    from gateway.states import MessageState, can_move
     from gateway.store.tables import message_events
 
     async with store.read() as conn:
@@ -73,6 +70,15 @@ async def assert_histories_follow_transitions(store: Any) -> int:
                 .order_by(message_events.c.seq)
             )
         ).all()
+    return [(str(message_id), str(state)) for message_id, state in rows]
+
+
+def check_histories(rows: list[tuple[str, str]]) -> int:
+    """Every message's recorded history moves only along the table in gateway/states.py.
+    A message starts queued: its creation is that first entry (senders' messages have no
+    event for it, see docs/operations.md). Returns how many transitions were checked."""
+    from gateway.states import MessageState, can_move
+
     last: dict[str, str] = {}
     checked = 0
     for message_id, state in rows:
@@ -85,3 +91,8 @@ async def assert_histories_follow_transitions(store: Any) -> int:
         checked += 1
         last[message_id] = state
     return checked
+
+
+async def assert_histories_follow_transitions(store: Any) -> int:
+    """``check_histories`` on the store's histories now."""
+    return check_histories(await message_histories(store))
