@@ -3,15 +3,15 @@ rest flow; only one relay publishes at a time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from gateway.localkafka import LocalKafka
 from gateway.metrics import Metrics
-from gateway.relay import Relay, producer_factory
-from gateway.store.tables import message_events, messages
+from gateway.relay import LEASE_NAME, Relay, producer_factory
+from gateway.store.tables import message_events, messages, relay_lease
 from tests.conftest import GatewayFactory, Harness
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import hours_reported, placement_started
@@ -140,3 +140,66 @@ async def test_a_second_relay_takes_over_when_the_first_stops(
         records = await read_topic(kafka.bootstrap, gw.topic)
     assert sorted(records.ce_ids()) == sorted(ids)
     assert records.end_total == 5
+
+
+class MovableClock:
+    """The relay's clock, standing still unless the test moves it on; counts its reads."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.reads = 0
+
+    def __call__(self) -> datetime:
+        self.reads += 1
+        return self.now
+
+
+async def test_the_lease_of_a_relay_that_died_expires_after_15_seconds(
+    make_gateway: GatewayFactory,
+) -> None:
+    """A relay that died without giving the lease back: another waits until the lease is
+    15 s old, then takes over."""
+    died_at = datetime.now(UTC)
+    async with make_gateway(relay=False) as gw:
+        async with gw.ctx.store.write() as conn:
+            await conn.execute(
+                insert(relay_lease).values(
+                    name=LEASE_NAME,
+                    owner="relay-that-died",
+                    expires_at=died_at + timedelta(seconds=15),
+                )
+            )
+        clock = MovableClock(died_at)
+        relay = Relay(
+            store=gw.ctx.store,
+            settings=gw.settings,
+            metrics=Metrics(),
+            make_producer=producer_factory(gw.settings),
+            clock=clock,
+        )
+        relay.start()
+        try:
+            await eventually(lambda: clock.reads >= 1, what="the relay asks for the lease")
+            assert not relay.holds_lease
+            clock.now = died_at + timedelta(seconds=14)
+            asked = clock.reads
+            await eventually(lambda: clock.reads > asked, what="the relay asks again")
+            assert not relay.holds_lease  # 14 s on: still the dead relay's
+            clock.now = died_at + timedelta(seconds=16)
+            await eventually(lambda: relay.holds_lease, what="the relay takes the lease over")
+        finally:
+            await relay.stop()
+
+
+async def test_the_producer_is_idempotent_and_waits_for_all_replicas(
+    make_gateway: GatewayFactory,
+) -> None:
+    async with make_gateway(relay=False) as gw:
+        producer = producer_factory(gw.settings)()
+        try:
+            idempotent = producer._txn_manager is not None
+            acks = producer._sender._acks
+        finally:
+            await producer.stop()
+    assert idempotent
+    assert acks == -1  # "all"
