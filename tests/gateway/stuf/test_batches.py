@@ -4,7 +4,6 @@ the inbox directory, repeats of a file, a file that breaks off, and per-person o
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from tests import stuf_messages as m
 from tests.conftest import TEST_KEYS
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import bsn_list
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -61,14 +61,13 @@ async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
 
 
 async def wait_finished(gw: Any, batch_id: str, timeout: float = 600) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        status = (await gw.client.get(f"/v1/batches/{batch_id}", headers=AUTH)).json()
-        if status["state"] in ("done", "failed"):
-            return status
-        assert loop.time() < deadline, status
-        await asyncio.sleep(0.5)
+    async def finished() -> dict[str, Any] | None:
+        status: dict[str, Any] = (
+            await gw.client.get(f"/v1/batches/{batch_id}", headers=AUTH)
+        ).json()
+        return status if status["state"] in ("done", "failed") else None
+
+    return await eventually(finished, timeout=timeout, interval=0.5, what=f"batch {batch_id}")
 
 
 async def test_ten_thousand_kennisgevingen_valid_published_invalid_reported(
@@ -165,24 +164,24 @@ async def test_inbox_directory_and_a_broken_file(make_gateway, tmp_path: Path) -
             [m.kandidaat_lk01("I-3", m.kandidaat(bsn="123456782")), m.kandidaat_lk01("I-4")]
         )[:-60]
         (inbox / "afgebroken.xml").write_bytes(cut)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
-        while any(inbox.glob("*.xml")):
-            assert loop.time() < deadline
-            await asyncio.sleep(0.2)
+        # still being written: the inbox must leave it alone while it takes the others
+        (inbox / "later.xml.part").write_bytes(good)
+        await eventually(
+            lambda: not any(inbox.glob("*.xml")), timeout=60, what="the inbox takes both files"
+        )
         service = _service(gw)
-        await asyncio.sleep(0)
         from sqlalchemy import select
 
         from gateway.store.tables import stuf_batches
 
-        while True:
+        async def both_finished() -> list[Any] | None:
             async with gw.ctx.store.read() as conn:
                 rows = (await conn.execute(select(stuf_batches))).all()
-            if len(rows) == 2 and all(r.state in ("done", "failed") for r in rows):
-                break
-            assert loop.time() < deadline
-            await asyncio.sleep(0.2)
+            finished = len(rows) == 2 and all(r.state in ("done", "failed") for r in rows)
+            return list(rows) if finished else None
+
+        rows = await eventually(both_finished, timeout=60, what="both batches finished")
+        assert (inbox / "later.xml.part").exists()
         by_name = {r.file_name: r for r in rows}
         assert by_name["nacht.xml"].state == "done" and by_name["nacht.xml"].accepted == 2
         broken = by_name["afgebroken.xml"]
