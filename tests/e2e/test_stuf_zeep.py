@@ -166,8 +166,8 @@ async def test_zeep_sends_every_message_type_and_kafka_gets_canonical_messages(
             assert answer.zender.applicatie == "FLEXGW"
             assert_valid(official_stuf0301(), _bv03(raw))
 
-        records = await server.records(expected=6)
-    types = [headers_of(r)["ce_type"] for r in records.records]
+        records = (await server.records(expected=6)).records
+    types = [headers_of(r)["ce_type"] for r in records]
     assert sorted(types) == sorted(
         [
             "nl.flextensie.candidate.enrolled.v1",
