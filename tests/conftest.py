@@ -138,9 +138,21 @@ async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         yield url
 
 
+@pytest.fixture(scope="module")
+def _no_real_env_in_module() -> Iterator[None]:
+    """``_no_real_env`` for module fixtures, which are set up before any test's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("FLEXGW_") and not name.startswith("FLEXGW_TEST_"):
+                patch.delenv(name)
+        yield
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 async def module_store_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _no_real_env_in_module: None,
 ) -> AsyncIterator[str]:
     """One store per test module (and per kind of store): for scenario fixtures that several
     tests of one behaviour each read."""
