@@ -143,7 +143,7 @@ def test_tail_shows_the_newest_records_last_by_default(kafka: LocalKafka) -> Non
             await producer.stop()
 
     asyncio.run(publish())
-    records = asyncio.run(read_topic(kafka.bootstrap, topic))
+    records = asyncio.run(read_topic(kafka.bootstrap, topic)).records
     assert len({r.partition for r in records}) > 1  # the merge is exercised
 
     def tail(*args: str) -> list[int]:
@@ -178,7 +178,7 @@ async def test_kafkas_own_tools_run_the_documented_commands(
         assert response.status_code == 202, response.text
         [message_id] = response.json()["message_ids"]
         await gw.wait_drained()
-        [record] = await read_topic(kafka.bootstrap, gw.topic)
+        [record] = (await read_topic(kafka.bootstrap, gw.topic)).records
 
     group = f"test-group-{uuid.uuid4().hex[:8]}"
     ours = {"127.0.0.1:9092": kafka.bootstrap, "flextensie.placements.v1": gw.topic}
