@@ -185,7 +185,7 @@ class Intake:
                 received_at,
             )
         except Exception as exc:
-            raise await self._crashed(submission) from exc
+            raise await self.crashed(submission, exc) from exc
         return await self._accept(submission, digest, received_at, records)
 
     async def reject(
@@ -270,14 +270,14 @@ class Intake:
         except (TranslationError, Forbidden) as exc:
             raise await self.reject(submission, exc) from None
         except Exception as exc:
-            raise await self._crashed(submission) from exc
+            raise await self.crashed(submission, exc) from exc
         return await self._accept(submission, digest, received_at, records)
 
     # --- the parts ----------------------------------------------------------------------------
-    async def _crashed(self, submission: Submission) -> GatewayError:
-        # A bug in an adapter must not lose the payload: keep it for ops, then fail without
-        # telling the sender more than that.
-        log.exception("translate_crashed", channel=submission.channel)
+    async def crashed(self, submission: Submission, exc: BaseException) -> GatewayError:
+        """Keeps a payload whose translation crashed (a bug on our side) for ops; returns the
+        error the sender is to hear, which tells nothing of the crash."""
+        log.error("translate_crashed", channel=submission.channel, exc_info=exc)
         error = GatewayError("the gateway could not process this payload; it was kept")
         return await self.reject(submission, error, error_code="crashed")
 

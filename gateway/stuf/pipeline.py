@@ -42,6 +42,8 @@ class Prepared:
     kind: MessageKind | None = None
     drafts: list[Draft] = field(default_factory=list)
     failure: TranslationError | Forbidden | None = None
+    #: A bug in reading or mapping (not the sender's fault): kept for ops as ``crashed``.
+    crash: Exception | None = None
     #: npsLk01: the person's BSN; the message counts only for a known candidate.
     nps_bsn: str | None = None
     #: The persons (BSNs) the message is about, to keep one person's messages in order.
@@ -133,6 +135,8 @@ class StufPipeline:
             check_objects(message, drafts, client)
         except (TranslationError, Forbidden) as failure:
             return Prepared(client, channel, submission(None), stuurgegevens, kind, failure=failure)
+        except Exception as crash:
+            return Prepared(client, channel, submission(None), stuurgegevens, kind, crash=crash)
         views = object_views(message)
         persons = {_bsn(v.text("inp.bsn")) for v in views}
         nps = nps_bsn(views[-1]) if message.kind.entiteittype == "NPS" else None
@@ -152,6 +156,9 @@ class StufPipeline:
         intake = self._ctx.intake
         if prepared.failure is not None:
             error = await intake.reject(prepared.submission, prepared.failure)
+            return Outcome("rejected", prepared, error=error)
+        if prepared.crash is not None:
+            error = await intake.crashed(prepared.submission, prepared.crash)
             return Outcome("rejected", prepared, error=error)
         if prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn):
             self._ctx.metrics.ignored.labels("stuf-nps-not-a-candidate").inc()
