@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from gateway.ops.cli import messages_app
+from gateway.ops.cli_quarantine import quarantine_app
 from gateway.settings import Settings
 
 __all__ = ["app", "main"]
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(clients_app, name="clients")
 app.add_typer(messages_app, name="messages")
+app.add_typer(quarantine_app, name="quarantine")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides FLEXGW_DATA_DIR.", show_default=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.errors import GatewayError
 
-__all__ = ["AlreadyAccepted", "InvalidSelection"]
+__all__ = ["AlreadyAccepted", "AlreadyDecided", "InvalidSelection"]
 
 
 class InvalidSelection(GatewayError):
@@ -17,3 +17,9 @@ class AlreadyAccepted(GatewayError):
     code = "already-accepted"
     status = 409
     title = "This payload (or the same bytes from this sender) was accepted already"
+
+
+class AlreadyDecided(GatewayError):
+    code = "already-decided"
+    status = 409
+    title = "This quarantined row was released or discarded already"

@@ -26,6 +26,7 @@ from gateway.ops.holds import (
     place_hold,
     release_hold,
 )
+from gateway.ops.quarantine import QuarantinedRow, decide, get_quarantined, list_quarantine
 from gateway.ops.queries import (
     InboundSummary,
     MessageDetail,
@@ -320,6 +321,37 @@ class OpsService:
     async def holds(self) -> list[dict[str, Any]]:
         async with self.ctx.store.read() as conn:
             return await list_holds(conn)
+
+    # --- quarantined upload rows ------------------------------------------------------------
+    async def quarantine(
+        self, *, state: str | None, upload_id: str | None, limit: int = 100
+    ) -> list[QuarantinedRow]:
+        async with self.ctx.store.read() as conn:
+            return await list_quarantine(conn, state=state, upload_id=upload_id, limit=limit)
+
+    async def quarantined(self, seq: int) -> QuarantinedRow:
+        async with self.ctx.store.read() as conn:
+            return await get_quarantined(conn, seq)
+
+    async def decide_quarantined(
+        self, seq: int, *, release: bool, actor: Actor, reason: str
+    ) -> dict[str, Any]:
+        """Releases (publishes, superseding the earlier row) or discards a held row."""
+        _admin(actor)
+        async with self.ctx.store.write() as conn:
+            result = await decide(
+                conn,
+                self.ctx.events,
+                seq,
+                release=release,
+                actor=actor,
+                reason=reason,
+                at=self.clock(),
+            )
+        if release and self.ctx.relay is not None:
+            self.ctx.relay.wake()
+        log.info("quarantine_decided", seq=seq, state=result["state"], actor=actor.id)
+        return result
 
     # --- retention ---------------------------------------------------------------------------
     async def purge(

@@ -1,9 +1,10 @@
-"""REST API of ops under ``/v1/ops``: viewers read; admins replay, hold, release, purge and
-reveal. Every route needs an ops API key (``Authorization: Bearer``)."""
+"""REST API of ops under ``/v1/ops``: viewers read; admins replay, hold, release, purge,
+reveal and decide on quarantined upload rows. Every route needs an ops API key
+(``Authorization: Bearer``)."""
 
 from fastapi import APIRouter
 
-from gateway.ops.api import audit, holds, messages, replays
+from gateway.ops.api import audit, holds, messages, quarantine, replays
 
 __all__ = ["router"]
 
@@ -11,4 +12,5 @@ router = APIRouter(prefix="/v1/ops")
 router.include_router(messages.router)
 router.include_router(replays.router)
 router.include_router(holds.router)
+router.include_router(quarantine.router)
 router.include_router(audit.router)
