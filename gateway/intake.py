@@ -44,6 +44,7 @@ from gateway.store.intake_repo import (
 __all__ = [
     "Intake",
     "Receipt",
+    "SenderAnswer",
     "StoredFile",
     "Submission",
     "content_hash",
@@ -64,6 +65,19 @@ class Submission:
     idempotency_key: str | None = None
     external_ref: str | None = None
     correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SenderAnswer:
+    """How a channel answered a refusal when that is not the REST API's problem+json (StUF:
+    a SOAP fault with HTTP 500 or 400 and a StUF code): what ops sees is what the sender got."""
+
+    status: int
+    code: str
+    detail: str
+    #: The line of the sender's document the stored payload starts at (a StUF message is
+    #: stored without its envelope; the fault's line numbers count in the envelope).
+    first_line: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,22 +208,32 @@ class Intake:
         failure: GatewayError | TranslationError,
         *,
         error_code: str | None = None,
+        answer: Callable[[GatewayError], SenderAnswer] | None = None,
     ) -> GatewayError:
         """Keeps a refused submission raw for ops (with the issues, the error code, a metric
-        and one log line); returns the error the sender is to hear."""
+        and one log line); returns the error the sender is to hear. ``answer`` says how the
+        channel words it, when not as problem+json."""
         error = (
             InvalidMessage(failure.summary, issues=failure.issues)
             if isinstance(failure, TranslationError)
             else failure
         )
+        told = answer(error) if answer is not None else None
+        response: dict[str, Any] = {
+            "code": error.code,
+            "detail": error.detail,
+            "issues": _issues(error.issues),
+        }
+        if told is not None:
+            response.update(code=told.code, detail=told.detail, first_line=told.first_line)
         inbound_id = str(uuid.uuid4())
         row = inbound_row(
             submission,
             inbound_id=inbound_id,
             received_at=self._clock(),
             state=InboundState.REJECTED,
-            status_code=error.status,
-            response={"code": error.code, "detail": error.detail, "issues": _issues(error.issues)},
+            status_code=told.status if told is not None else error.status,
+            response=response,
             error_code=error_code or failure.code,
         )
         async with self._store.write() as conn:
@@ -274,12 +298,18 @@ class Intake:
         return await self._accept(submission, digest, received_at, records)
 
     # --- the parts ----------------------------------------------------------------------------
-    async def crashed(self, submission: Submission, exc: BaseException) -> GatewayError:
+    async def crashed(
+        self,
+        submission: Submission,
+        exc: BaseException,
+        *,
+        answer: Callable[[GatewayError], SenderAnswer] | None = None,
+    ) -> GatewayError:
         """Keeps a payload whose translation crashed (a bug on our side) for ops; returns the
         error the sender is to hear, which tells nothing of the crash."""
         log.error("translate_crashed", channel=submission.channel, exc_info=exc)
         error = GatewayError("the gateway could not process this payload; it was kept")
-        return await self.reject(submission, error, error_code="crashed")
+        return await self.reject(submission, error, error_code="crashed", answer=answer)
 
     def _translate(
         self,

@@ -311,6 +311,9 @@ def _show_plan(plan: dict[str, Any]) -> None:
     ]:
         if counts:
             typer.echo(f"  {title}: " + ", ".join(f"{k or '-'} {v}" for k, v in counts.items()))
+    typer.echo("  will be: " + ", ".join(f"{k} {v}" for k, v in plan["outcomes"].items()), err=True)
+    for why, n in plan["refusals"].items():
+        typer.echo(f"    refused ({n}): {why}", err=True)
     if plan["sample"]:
         typer.echo("sample (oldest first, the replay order):")
         _table(plan["sample"], _LIST_COLUMNS)

@@ -172,6 +172,35 @@ def _with_expected_path(
     return sorted([*recorded, *extra], key=lambda h: h["at"] or "")
 
 
+def _received_once(
+    source: Any, recorded: list[dict[str, Any]], *, subject: str | None
+) -> list[dict[str, Any]]:
+    """The payload's arrival as the first history entry, unless a channel recorded it as an
+    event already (uploads do: ``received`` before ``validating``)."""
+    if any(h["state"] == "received" for h in recorded):
+        return []
+    entry: dict[str, Any] = {
+        "at": _iso(source.received_at),
+        "state": "received",
+        "actor": source.sender,
+        "code": None,
+        "detail": f"via {source.channel}",
+    }
+    if subject is not None:
+        entry["subject"] = subject
+    return [entry]
+
+
+def _stored_as(source: Any) -> str:
+    """Where the raw payload is: in the row, in the uploaded file on disk, or nowhere since
+    retention purged it (only then does ``purged_at`` say when)."""
+    if source.purged_at is not None:
+        return "purged"
+    if source.payload is not None:
+        return "row"
+    return "file" if source.payload_path else "none"
+
+
 async def message_detail(
     conn: AsyncConnection, message_id: str, *, reveal: bool = False
 ) -> MessageDetail | None:
@@ -191,16 +220,6 @@ async def message_detail(
         )
         .order_by(message_events.c.seq)
     )
-    history = [
-        {
-            "at": _iso(source.received_at),
-            "state": "received",
-            "actor": source.sender,
-            "code": None,
-            "detail": f"via {source.channel}",
-            "subject": "inbound",
-        }
-    ]
     recorded = [
         {
             "at": _iso(e.at),
@@ -212,6 +231,7 @@ async def message_detail(
         }
         for e in events
     ]
+    history = _received_once(source, recorded, subject="inbound")
     history.extend(_with_expected_path(row, recorded, sender=source.sender))
     last_failure = next(
         (h for h in reversed(history) if h["state"] == "failed" and h["subject"] == "message"),
@@ -277,6 +297,7 @@ async def message_detail(
             "state": source.state,
             "payload_size": source.payload_size,
             "purged_at": _iso(source.purged_at),
+            "stored_as": _stored_as(source),
         },
         history=history,
         canonical=pretty_json(row.value, reveal=reveal),
@@ -368,15 +389,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         .where(message_events.c.inbound_id == inbound_id, message_events.c.message_id.is_(None))
         .order_by(message_events.c.seq)
     )
-    history = [
-        {
-            "at": _iso(row.received_at),
-            "state": "received",
-            "actor": row.sender,
-            "code": None,
-            "detail": f"via {row.channel}",
-        }
-    ] + [
+    recorded = [
         {
             "at": _iso(e.at),
             "state": e.state,
@@ -386,6 +399,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         }
         for e in events
     ]
+    history = _received_once(row, recorded, subject=None) + recorded
     made = await conn.execute(
         select(*SUMMARY_COLUMNS).where(messages.c.inbound_id == inbound_id).order_by(messages.c.seq)
     )
@@ -405,6 +419,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
             "content_type": row.content_type,
             "external_ref": row.external_ref,
             "status_code": row.status_code,
+            "stored_as": _stored_as(row),
         },
         "answer": mask_json(row.response) if row.response is not None else None,
         "history": history,

@@ -6,6 +6,7 @@ channel) and says what became of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,7 +22,7 @@ from adapters.stuf.translate import StufAdapter, canonical_bytes, object_views
 from gateway.auth import Client
 from gateway.context import GatewayContext
 from gateway.errors import Forbidden, GatewayError
-from gateway.intake import Receipt, Submission
+from gateway.intake import Receipt, SenderAnswer, Submission
 from gateway.store.stuf_repo import is_known_candidate
 from gateway.stuf.checks import check_objects, check_systems
 
@@ -48,6 +49,8 @@ class Prepared:
     nps_bsn: str | None = None
     #: The persons (BSNs) the message is about, to keep one person's messages in order.
     persons: tuple[str, ...] = ()
+    #: The line of the sender's document the stored message element starts at.
+    first_line: int = 1
 
     @property
     def referentienummer(self) -> str | None:
@@ -134,9 +137,25 @@ class StufPipeline:
             drafts = self.adapter.drafts(message, municipality=client.gemeentecode)
             check_objects(message, drafts, client)
         except (TranslationError, Forbidden) as failure:
-            return Prepared(client, channel, submission(None), stuurgegevens, kind, failure=failure)
+            return Prepared(
+                client,
+                channel,
+                submission(None),
+                stuurgegevens,
+                kind,
+                failure=failure,
+                first_line=_first_line(element),
+            )
         except Exception as crash:
-            return Prepared(client, channel, submission(None), stuurgegevens, kind, crash=crash)
+            return Prepared(
+                client,
+                channel,
+                submission(None),
+                stuurgegevens,
+                kind,
+                crash=crash,
+                first_line=_first_line(element),
+            )
         views = object_views(message)
         persons = {_bsn(v.text("inp.bsn")) for v in views}
         nps = nps_bsn(views[-1]) if message.kind.entiteittype == "NPS" else None
@@ -149,16 +168,20 @@ class StufPipeline:
             drafts,
             nps_bsn=_bsn(nps) if nps else ("" if message.kind.entiteittype == "NPS" else None),
             persons=tuple(sorted(p for p in persons if p)),
+            first_line=_first_line(element),
         )
 
     # --- commit (store) ----------------------------------------------------------------------
-    async def commit(self, prepared: Prepared) -> Outcome:
+    async def commit(
+        self, prepared: Prepared, answer: Callable[[GatewayError], SenderAnswer] | None = None
+    ) -> Outcome:
+        """``answer``: how the channel words a refusal (the SOAP fault), kept for ops."""
         intake = self._ctx.intake
         if prepared.failure is not None:
-            error = await intake.reject(prepared.submission, prepared.failure)
+            error = await intake.reject(prepared.submission, prepared.failure, answer=answer)
             return Outcome("rejected", prepared, error=error)
         if prepared.crash is not None:
-            error = await intake.crashed(prepared.submission, prepared.crash)
+            error = await intake.crashed(prepared.submission, prepared.crash, answer=answer)
             return Outcome("rejected", prepared, error=error)
         if prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn):
             self._ctx.metrics.ignored.labels("stuf-nps-not-a-candidate").inc()
@@ -177,6 +200,11 @@ class StufPipeline:
         key = self._ctx.events.person_key(bsn)
         async with self._ctx.store.read() as conn:
             return await is_known_candidate(conn, key)
+
+
+def _first_line(element: etree._Element) -> int:
+    line: object = element.sourceline
+    return line if isinstance(line, int) else 1
 
 
 def _bsn(value: object) -> str:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from adapters.base import TranslationError
+from adapters.stuf.replies import FaultReply
 from adapters.stuf.schema import XSD_DIR, XSD_FILES
 from adapters.stuf.soap import SoapVersion, content_type, envelope, fault_envelope, open_envelope
 from adapters.stuf.wsdl import render_wsdl
@@ -22,6 +23,7 @@ from adapters.xmlsafe import parse
 from gateway.api.deps import read_body
 from gateway.auth import Client
 from gateway.errors import GatewayError, NotFound
+from gateway.intake import SenderAnswer
 from gateway.offload import off_loop
 from gateway.stuf.answers import bv03, fault_body
 from gateway.stuf.faults import fault_for
@@ -99,7 +101,17 @@ def soap_routes(service: StufService) -> APIRouter:
 
             version, ready = await off_loop(len(body), ctx.settings.offload_min_bytes, read, client)
             prepared = ready
-            outcome = await service.pipeline.commit(ready)
+
+            def answered(refused: GatewayError) -> SenderAnswer:
+                reply = fault_for(refused)
+                return SenderAnswer(
+                    status=_fault_status(version, reply),
+                    code=reply.fault.code,
+                    detail=f"{reply.omschrijving}: {reply.details}",
+                    first_line=ready.first_line,
+                )
+
+            outcome = await service.pipeline.commit(ready, answered)
             if outcome.error is None:
                 answer = bv03(ctx.settings, prepared.stuurgegevens, client, outcome.receipt)
                 return Response(envelope(version, answer), media_type=content_type(version))
@@ -118,7 +130,7 @@ def soap_routes(service: StufService) -> APIRouter:
             reply,
             synchronous=synchronous,
         )
-        status = 500 if version == "1.1" or reply.fault.plek == "server" else 400
+        status = _fault_status(version, reply)
         return Response(
             fault_envelope(
                 version, plek=reply.fault.plek, reason=reply.omschrijving, detail=detail
@@ -128,6 +140,10 @@ def soap_routes(service: StufService) -> APIRouter:
         )
 
     return router
+
+
+def _fault_status(version: SoapVersion, reply: FaultReply) -> int:
+    return 500 if version == "1.1" or reply.fault.plek == "server" else 400
 
 
 def _soap_action(request: Request, version: SoapVersion) -> str | None:

@@ -5,7 +5,7 @@ import hmac
 import inspect
 import uuid
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -23,6 +23,7 @@ from gateway.ops.errors import InvalidSelection
 from gateway.ops.filters import MessageFilter
 from gateway.ops.replay.model import ReplayKind, Selection
 from gateway.ops.service import OpsService
+from gateway.states import QuarantineState
 
 __all__ = ["ConsoleUser", "build_console_router", "install_console_errors"]
 
@@ -154,13 +155,16 @@ def build_console_router(
                 counts={},
                 by_error={},
                 by_type={},
+                by_state={},
                 query="",
+                failed_query="",
                 next_before=None,
             )
         items = await ops.list_messages(flt, limit=50, before=before)
         counts = await ops.count_messages(flt, by=None)
         by_error = await ops.count_messages(flt, by="error_code")
         by_type = await ops.count_messages(flt, by="type")
+        by_state = await ops.count_messages(flt, by="state")
         return page(
             "messages.html",
             user,
@@ -169,8 +173,10 @@ def build_console_router(
             counts=counts,
             by_error=by_error,
             by_type=by_type,
+            by_state=by_state,
             error=None,
             query=urlencode(values),
+            failed_query=urlencode({**values, "state": "failed"}),
             next_before=items[-1].seq if len(items) == 50 else None,
         )
 
@@ -229,6 +235,32 @@ def build_console_router(
         admin_form(request, user, csrf_token)
         await ops.accept_rejected(inbound_id, actor=user.actor, reason=reason)
         return redirect(f"/ops/inbound/{inbound_id}")
+
+    # --- quarantined upload rows ---------------------------------------------------------
+    @router.get("/quarantine")
+    async def quarantine_page(user: User, state: QuarantineState | None = None) -> Response:
+        rows = await ops.quarantine(state=state or QuarantineState.HELD, upload_id=None, limit=200)
+        return page(
+            "quarantine.html",
+            user,
+            items=[r.as_json() for r in rows],
+            state=(state or QuarantineState.HELD).value,
+        )
+
+    @router.post("/quarantine/{seq}/{decision}")
+    async def quarantine_decide(
+        request: Request,
+        user: User,
+        seq: int,
+        decision: Literal["release", "discard"],
+        csrf_token: Csrf,
+        reason: ReasonField,
+    ) -> Response:
+        admin_form(request, user, csrf_token)
+        await ops.decide_quarantined(
+            seq, release=decision == "release", actor=user.actor, reason=reason
+        )
+        return redirect("/ops/quarantine")
 
     # --- replay --------------------------------------------------------------------------
     @router.get("/replays/new")

@@ -12,15 +12,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.base import Draft
 from gateway.ops.masking import pretty_json
 from gateway.ops.queries import SUMMARY_COLUMNS, MessageSummary
 from gateway.ops.replay.model import ReplayKind, Selection, eligible_conditions, selected_conditions
-from gateway.ops.replay.retranslate import RetranslateError, Retranslator
+from gateway.ops.replay.retranslate import RetranslateError, Retranslator, SourcePayload
 from gateway.store.tables import messages
 
 __all__ = ["Plan", "id_chunks", "make_plan"]
 
 _ID_CHUNK = 10_000
+#: A re-translation plan translates at most this many messages to say what will happen.
+_PREVIEW_LIMIT = 10_000
 
 
 def id_chunks(selection: Selection) -> Iterator[list[ColumnElement[bool]]]:
@@ -48,6 +51,18 @@ class Plan:
     by_error_code: dict[str, int]
     sample: list[dict[str, Any]]
     diffs: list[dict[str, Any]] = field(default_factory=list)
+    #: What the replay will do with the messages it touches: ``republished``; or for a
+    #: re-translation ``retranslated`` (a superseding message), ``unchanged`` (skipped: the
+    #: same message again) and ``refused`` (an error item, reasons in ``refusals``).
+    outcomes: dict[str, int] = field(default_factory=dict)
+    refusals: dict[str, int] = field(default_factory=dict)
+    #: Messages beyond the preview limit, whose outcome the plan did not work out.
+    not_previewed: int = 0
+
+    @property
+    def will_replay(self) -> int:
+        """The messages that really get a new publication."""
+        return self.outcomes.get("republished", 0) + self.outcomes.get("retranslated", 0)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +76,10 @@ class Plan:
             "by_error_code": self.by_error_code,
             "sample": self.sample,
             "diffs": self.diffs,
+            "outcomes": self.outcomes,
+            "refusals": self.refusals,
+            "not_previewed": self.not_previewed,
+            "will_replay": self.will_replay,
         }
 
 
@@ -129,7 +148,65 @@ async def make_plan(
     )
     if kind is ReplayKind.RETRANSLATE:
         plan.diffs = [await _diff(conn, retranslator, r.id) for r in sample_rows]
+        await _preview(conn, retranslator, plan, eligible)
+    else:
+        plan.outcomes = {"republished": total}
     return plan
+
+
+async def _preview(
+    conn: AsyncConnection,
+    retranslator: Retranslator,
+    plan: Plan,
+    eligible: list[ColumnElement[bool]],
+) -> None:
+    """Works out, message by message as the runner will, what a re-translation does: a new
+    message, the same message (skipped) or a refusal (from an uploaded file, purged, does not
+    translate)."""
+    outcomes: Counter[str] = Counter()
+    refusals: Counter[str] = Counter()
+    previewed = 0
+    sources: dict[str, SourcePayload | RetranslateError] = {}
+    drafts: dict[str, list[Draft]] = {}
+    for extra in id_chunks(plan.selection):
+        rows = await conn.execute(
+            select(messages)
+            .where(*eligible, *extra)
+            .order_by(messages.c.seq)
+            .limit(_PREVIEW_LIMIT - previewed)
+        )
+        for message in rows:
+            previewed += 1
+            try:
+                if message.inbound_id not in sources:
+                    try:
+                        source = await retranslator.load_source(conn, message.inbound_id)
+                        sources[message.inbound_id] = source
+                        drafts[message.inbound_id] = retranslator.translate(source)
+                    except RetranslateError as exc:
+                        sources[message.inbound_id] = exc
+                loaded = sources[message.inbound_id]
+                if isinstance(loaded, RetranslateError):
+                    raise loaded
+                index = await retranslator.index_of(conn, message, loaded)
+                record = retranslator.record(
+                    loaded,
+                    drafts[message.inbound_id],
+                    index,
+                    replaces=message.id,
+                    generation="plan",
+                )
+            except RetranslateError as exc:
+                outcomes["refused"] += 1
+                refusals[str(exc)] += 1
+                continue
+            same = record.value == message.value and record.type == message.type
+            outcomes["unchanged" if same else "retranslated"] += 1
+        if previewed >= _PREVIEW_LIMIT:
+            break
+    plan.outcomes = {k: outcomes[k] for k in ("retranslated", "unchanged", "refused")}
+    plan.refusals = dict(refusals.most_common())
+    plan.not_previewed = plan.total - previewed
 
 
 async def _diff(
