@@ -111,3 +111,26 @@ async def assert_usable(page: Page, what: str) -> None:
     assert not spill["outsideSidebar"], (what, width, spill)
     violations = await axe_violations(page)
     assert not violations, f"{what} at {width} px: {json.dumps(violations, indent=1)}"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+async def screenshot(page: Page, out: Path, name: str) -> dict[str, Any]:
+    """A full-page screenshot and the layout facts it shows: the window width and the page's
+    headings (ids and numbers written as #, so the facts do not change between runs)."""
+    path = out / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    headings = await page.locator("main h1, main h2, main h3").all_inner_texts()
+    width = await page.evaluate("window.innerWidth")
+    assert png_size(path)[0] == width, (name, png_size(path), width)
+    return {
+        "width": width,
+        "headings": [
+            re.sub(r"\d+", "#", re.sub(r"[0-9a-f]{8}…", "…", " ".join(h.split()))) for h in headings
+        ],
+    }

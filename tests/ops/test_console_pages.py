@@ -1,13 +1,18 @@
 """Issue 13, console and ops: what operators tripped over, driven in headless Chromium at
 1400 and 800 px; every console page passes axe-core (no serious or critical violation) and
-fits an 800 px window."""
+fits an 800 px window. The screenshots in docs/img are taken here too
+(scripts/console-screenshots writes them there; every run compares their layout facts)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +25,15 @@ from gateway.settings import Settings
 from tests import stuf_messages as m
 from tests.conftest import PERSON_KEY_SECRET, TEST_KEYS
 from tests.live import serve_in_thread
-from tests.ops.browser import WIDTHS, assert_usable, chromium, logged_in, new_page
+from tests.ops.browser import (
+    WIDTHS,
+    assert_usable,
+    chromium,
+    logged_in,
+    new_page,
+    png_size,
+    screenshot,
+)
 from tests.ops.helpers import eventually, report_on_dlq
 from tests.samples import hours_reported, placement_started
 from tests.uploads.conftest import SAMPLES, UPLOAD_KEYS, upload_clients
@@ -328,3 +341,63 @@ async def test_every_console_page_passes_axe_and_fits_the_window(
     for what, path in _pages(scene):
         await page.goto(scene.url + path)
         await assert_usable(page, what)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+IMG = DOCS / "img"
+MANIFEST = "screenshots.json"
+
+
+def _shots(scene: Scene) -> list[tuple[str, str, int]]:
+    """(file name, console page, window width) of every screenshot in docs/img."""
+    return [
+        ("console-failed-list", "/ops/messages?state=failed", 1400),
+        ("console-failed-list-800", "/ops/messages?state=failed", 800),
+        ("console-message", f"/ops/messages/{scene.rest[2]}", 1400),
+        ("console-rejected-soap", f"/ops/inbound/{scene.soap['1.1'][1]}", 1400),
+        ("console-replay-plan", "/ops/replays/new?kind=republish&state=failed", 1400),
+    ]
+
+
+async def test_docs_screenshots_are_taken_by_this_test_and_show_the_current_pages(
+    scene: Scene, browser: Browser, tmp_path: Path
+) -> None:
+    """Runs last (it replays the failed messages). With FLEXGW_TEST_DOCS_SCREENSHOTS set (by
+    scripts/console-screenshots) it writes docs/img; otherwise it takes them into a temporary
+    directory and fails when docs/img is not what it would write: other files, other sizes,
+    other headings (the layout), or a docs/ image it does not take."""
+    target = os.environ.get("FLEXGW_TEST_DOCS_SCREENSHOTS")
+    out = Path(target) if target else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    facts: dict[str, dict[str, Any]] = {}
+    pages = {width: await logged_in(browser, scene.url, width=width) for width in WIDTHS}
+    for name, path, width in _shots(scene):
+        page = pages[width]
+        await page.goto(scene.url + path)
+        if name == "console-replay-plan":
+            await page.fill("textarea[name=reason]", "Broker max message size raised (CHG-311)")
+        facts[name] = await screenshot(page, out, name)
+    page = pages[1400]
+    await page.click("#execute button[type=submit]")
+    await expect(page).to_have_url(re.compile(r"/ops/replays/[0-9a-f-]{36}$"))
+    await expect(page.locator("#job-state")).to_have_text("done", timeout=60_000)
+    facts["console-replay-job"] = await screenshot(page, out, "console-replay-job")
+    await page.goto(scene.url + "/ops/quarantine?state=held")
+    facts["console-quarantine"] = await screenshot(page, out, "console-quarantine")
+    (out / MANIFEST).write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n")
+    if target:
+        return
+
+    referenced = {
+        name
+        for doc in [*DOCS.glob("*.md"), DOCS.parent / "README.md"]
+        for name in re.findall(r"img/([\w.-]+)\.png", doc.read_text(encoding="utf-8"))
+    }
+    committed = {p.stem for p in IMG.glob("*.png")}
+    assert referenced <= set(facts), f"docs show images no script takes: {referenced - set(facts)}"
+    assert committed == set(facts), "docs/img differs from scripts/console-screenshots' output"
+    assert json.loads((IMG / MANIFEST).read_text()) == facts, (
+        "the console's pages changed since docs/img was taken: run scripts/console-screenshots"
+    )
+    for name, seen in facts.items():
+        assert png_size(IMG / f"{name}.png")[0] == seen["width"], name
