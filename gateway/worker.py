@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from gateway.store import Store
-from gateway.store.lease_repo import acquire_lease, release_lease
+from gateway.store.lease_repo import acquire_lease, lease_holder, release_lease
 
 __all__ = ["Lease", "Worker"]
 
@@ -61,6 +61,8 @@ class Lease:
         self._on_change = on_change
         self._clock = clock
         self._valid_until: float | None = None
+        #: The other owner this process waits for (said once per holder).
+        self._waiting_for: str | None = None
 
     @property
     def renew_seconds(self) -> float:
@@ -77,6 +79,18 @@ class Lease:
             taken = await acquire_lease(
                 conn, name=self.name, owner=self.owner, now=self._clock(), ttl=self.ttl
             )
+            holder = None if taken else await lease_holder(conn, name=self.name, now=self._clock())
+        if holder is not None and holder != self._waiting_for:
+            # An operator who starts a second process must see why it does nothing.
+            log.warning(
+                "lease_waiting",
+                lease=self.name,
+                holder=holder,
+                owner=self.owner,
+                detail=f"{holder} holds the {self.name} lease; this process takes over when "
+                "it expires",
+            )
+        self._waiting_for = holder
         self._set(asked_at + self.ttl.total_seconds() if taken else None)
         return taken
 
