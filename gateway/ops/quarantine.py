@@ -23,7 +23,7 @@ from gateway.ops.outbox import insert_queued
 from gateway.states import QuarantineState
 from gateway.store.tables import inbound, upload_keys, upload_quarantine
 from gateway.timeutil import format_time
-from gateway.uploads.prepare import _value_hash
+from gateway.uploads.prepare import value_hash
 from schemas.registry import BY_SHORT_TYPE, data_model
 
 __all__ = [
@@ -193,7 +193,7 @@ async def _publish(
             agency_kvk=row.agency_kvk,
             key_hash=key_hash,
             upload_id=row.upload_id,
-            value_hash=_value_hash(data, record),
+            value_hash=value_hash(data, record),
             message_id=record.id,
             timecard_id=getattr(data, "timecard_id", None),
             line=row.line,
