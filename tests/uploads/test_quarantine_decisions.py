@@ -161,15 +161,16 @@ async def test_a_discarded_row_is_never_published_and_audited(make_upload_gatewa
     assert [i["seq"] for i in held.json()["items"]] == [_first["seq"]]
 
 
-async def test_flexgw_quarantine_lists_releases_and_discards(
-    store_url: str, tmp_path: Path
-) -> None:
+async def test_flexgw_quarantine_lists_releases_and_discards(tmp_path: Path) -> None:
+    """The command line only talks HTTP: one store (SQLite) is enough here."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
-        database_url=store_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
         person_key_secret=PERSON_KEY_SECRET,
+        kafka_bootstrap_servers="127.0.0.1:1",
         relay_enabled=False,
+        dlq_enabled=False,
         inbox_poll_seconds=0.1,
     )
     app = create_app(settings, context=build_context(settings, clients=upload_clients()))
