@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from gateway.cli import app
 from gateway.localkafka import LocalKafka
 from gateway.localkafka.broker import _alive, _port_open
+from tests.conftest import GatewayFactory
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import candidate_enrolled
 from tests.services.postgres import free_port
@@ -171,7 +172,7 @@ def _documented_tool_lines() -> dict[str, list[str]]:
 @pytest.mark.kafka
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_kafkas_own_tools_run_the_documented_commands(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_gateway(kafka=kafka) as gw:
         response = await gw.post(candidate_enrolled(bsn="111222333"))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gateway.localkafka import LocalKafka
 from gateway.store.tables import upload_quarantine
 from tests.kafka_reader import headers_of, read_topic
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.test_rejections import HEADER, P, U, row
 
 SAMPLE = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()
@@ -28,7 +28,7 @@ def by_type(records: list, short: str) -> list:
 
 @pytest.mark.kafka
 async def test_reupload_and_duplicate_rows_publish_nothing_new_and_conflicts_are_quarantined(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_upload_gateway(kafka=kafka) as gw:
         first = await gw.upload(SAMPLE, content_type="text/csv")
@@ -99,7 +99,7 @@ async def test_reupload_and_duplicate_rows_publish_nothing_new_and_conflicts_are
 
 @pytest.mark.kafka
 async def test_explicit_corrections_supersede_the_earlier_row(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_upload_gateway(kafka=kafka) as gw:
         await gw.upload_settled(SAMPLE, content_type="text/csv")

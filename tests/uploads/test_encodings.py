@@ -15,7 +15,7 @@ from adapters.base import TranslationError
 from adapters.payroll_csv import CsvRows, PayrollCsvAdapter, read_rows
 from adapters.payroll_csv.profile import SHIPPED_PROFILES, load_profiles
 from gateway.store.tables import messages
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 
 PROFILES = load_profiles([SHIPPED_PROFILES])
 BY_ID = {p.id: p for p in PROFILES.values()}
@@ -77,7 +77,9 @@ def test_bytes_that_are_not_the_declared_encoding_are_reported_with_the_line() -
     assert issue.where == "line 5"
 
 
-async def test_uploaded_windows_1252_file_is_stored_as_proper_text(make_upload_gateway) -> None:
+async def test_uploaded_windows_1252_file_is_stored_as_proper_text(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway() as gw:
         status = await gw.upload_settled((SAMPLES / "flexwerk-uitzend.csv").read_bytes())
         async with gw.ctx.store.read() as conn:

@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.test_rejections import bad_file
 
 
@@ -26,7 +26,9 @@ def _status(path: Path) -> dict:
     return json.loads(path.read_text("utf-8"))
 
 
-async def test_inbox_files_are_uploaded_and_reported_next_to_them(make_upload_gateway) -> None:
+async def test_inbox_files_are_uploaded_and_reported_next_to_them(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway(inbox_poll_seconds=0.1, setu_max_bytes=4096) as gw:
         inbox = gw.settings.resolved_inbox_dir / "flexwerk-uitzend"
         inbox.mkdir(parents=True, exist_ok=True)

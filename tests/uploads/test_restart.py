@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from gateway.store.tables import messages
 from gateway.uploads.wiring import UploadChannel
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.generated import payroll_file
 
 
@@ -22,7 +22,7 @@ async def _message_ids(gw) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_an_upload_received_but_not_processed_is_processed_after_a_restart(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     async with make_upload_gateway(data_dir=data) as gw:
@@ -41,7 +41,7 @@ async def test_an_upload_received_but_not_processed_is_processed_after_a_restart
 
 
 async def test_an_upload_cut_off_while_validating_is_processed_again_from_scratch(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     big = payroll_file(tmp_path / "big.csv", 12_000).read_bytes()
@@ -74,7 +74,7 @@ async def test_an_upload_cut_off_while_validating_is_processed_again_from_scratc
 
 
 async def test_one_process_at_a_time_processes_uploads_and_another_takes_over(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     sample = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()
