@@ -30,6 +30,8 @@ class V:
 Field = tuple[str, "str | V | Sequence[Field]"]
 #: What an entity's field may be changed to; None leaves the field out.
 Change = str | V | Sequence[Field] | None
+#: A change of the validity period, whose name is no Python keyword: ``**Geldigheid({...})``.
+Geldigheid = TypedDict("Geldigheid", {"StUF:tijdvakGeldigheid": Sequence[Field]})
 
 
 class Envelope(TypedDict, total=False):
