@@ -18,6 +18,7 @@ from gateway.store.tables import inbound
 from tests import stuf_messages as m
 from tests.conftest import TEST_KEYS, GatewayFactory
 from tests.samples import candidate_enrolled
+from tests.xpath import elements
 
 NS = {"StUF": m.STUF}
 
@@ -120,7 +121,7 @@ async def test_soap_answers_are_the_same_on_and_off_the_loop(
         rows = await _inbound(gw)
     assert accepted.status_code == 200 and b"Bv03" in accepted.content
     assert refused.status_code == 500
-    fault = etree.fromstring(refused.content).xpath("//StUF:Fo03Bericht", namespaces=NS)[0]
+    fault = elements(etree.fromstring(refused.content), "//StUF:Fo03Bericht", NS)[0]
     assert fault.findtext("StUF:body/StUF:code", namespaces=NS) == "StUF055"
     assert "geboortedatum" in (fault.findtext("StUF:body/StUF:details", namespaces=NS) or "")
     assert [r.state for r in rows] == ["accepted", "rejected"]

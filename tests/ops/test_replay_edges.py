@@ -15,9 +15,9 @@ from gateway.ops.replay.model import ReplayKind, Selection
 from gateway.store.tables import messages
 from tests.conftest import GatewayFactory
 from tests.ops.helpers import ops_get, ops_post, wait_job
-from tests.waiting import eventually
 from tests.ops.profile_adapter import CSV, Profile, ProfileCsvAdapter
 from tests.samples import candidate_enrolled
+from tests.waiting import eventually
 
 ADMIN = Actor("ops-admin", "ops-admin")
 
