@@ -13,7 +13,7 @@ from gateway.ops.audit import Actor
 from gateway.ops.replay.jobs import cancel_job, create_job
 from gateway.ops.replay.model import ReplayKind, Selection
 from gateway.store.tables import messages
-from tests.conftest import GatewayFactory
+from tests.conftest import GatewayFactory, Harness
 from tests.ops.helpers import ops_get, ops_post, wait_job
 from tests.ops.profile_adapter import CSV, Profile, ProfileCsvAdapter
 from tests.samples import candidate_enrolled
@@ -22,7 +22,7 @@ from tests.waiting import eventually
 ADMIN = Actor("ops-admin", "ops-admin")
 
 
-async def _fail(gw, ids: list[str]) -> None:
+async def _fail(gw: Harness, ids: list[str]) -> None:
     async with gw.ctx.store.write() as conn:
         await conn.execute(
             update(messages)
@@ -124,7 +124,8 @@ async def test_held_and_queued_messages_are_not_replayed(make_gateway: GatewayFa
         )
 
         async def done() -> bool:
-            return (await ops_get(gw, f"/replays/{started.json()['id']}"))["state"] == "done"
+            state: str = (await ops_get(gw, f"/replays/{started.json()['id']}"))["state"]
+            return state == "done"
 
         await eventually(done)
 

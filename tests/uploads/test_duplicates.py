@@ -4,6 +4,7 @@ new; a conflicting row is quarantined; an explicit correction supersedes the ear
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +23,7 @@ def csv_file(*lines: str) -> bytes:
     return ("\r\n".join([HEADER, *lines]) + "\r\n").encode("cp1252")
 
 
-def by_type(records: list, short: str) -> list:
+def by_type(records: list[Any], short: str) -> list[Any]:
     return [r for r in records if headers_of(r)["ce_type"] == f"nl.flextensie.{short}.v1"]
 
 

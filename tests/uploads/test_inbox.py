@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.test_rejections import bad_file
@@ -22,8 +23,9 @@ async def _wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-
         await asyncio.sleep(0.05)
 
 
-def _status(path: Path) -> dict:
-    return json.loads(path.read_text("utf-8"))
+def _status(path: Path) -> dict[str, Any]:
+    status: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return status
 
 
 async def test_inbox_files_are_uploaded_and_reported_next_to_them(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
@@ -12,7 +13,7 @@ async def test_a_file_over_the_limit_is_refused_and_leaves_nothing(
 ) -> None:
     body = (SAMPLES / "flexwerk-uitzend.csv").read_bytes() * 3
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(body), 100):
             yield body[start : start + 100]
 

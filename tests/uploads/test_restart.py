@@ -45,7 +45,7 @@ async def test_an_upload_cut_off_while_validating_is_processed_again_from_scratc
 ) -> None:
     data = tmp_path / "data"
     big = payroll_file(tmp_path / "big.csv", 12_000).read_bytes()
-    seen_running: list[dict] = []
+    seen_running: list[dict[str, Any]] = []
     async with make_upload_gateway(data_dir=data, upload_chunk_rows=200) as gw:
         response = await gw.upload(big, content_type="text/csv", file_name="big.csv")
         upload_id = response.json()["upload_id"]

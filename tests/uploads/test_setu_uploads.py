@@ -5,6 +5,7 @@ supersede; the same timecard twice is a duplicate; unknown people are reported."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def examples(folder: str, name: str) -> bytes:
     return (setu_dir() / "setu" / "examples" / folder / name).read_bytes()
 
 
-def typed(records: list, short: str) -> list[dict]:
+def typed(records: list[Any], short: str) -> list[dict[str, Any]]:
     return [
         json.loads(r.value)
         for r in records
