@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 from lxml import etree
@@ -29,6 +29,14 @@ from tests.xpath import elements
 
 WSDL_PATH = "/stuf/v1/flextensie?wsdl"
 SOAP_PATH = "/stuf/v1/flextensie"
+
+
+class PostOptions(TypedDict, total=False):
+    """The options of ``StufServer.post``, for helpers that pass them on."""
+
+    client_id: str
+    version: str
+    action: str | None
 
 
 @dataclass

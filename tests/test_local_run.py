@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -39,7 +40,7 @@ def _port_pair() -> int:
             return port
 
 
-def _wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.test_rejections import bad_file
 
 
-async def _wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(predicate: Callable[[], object], timeout: float = 30) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():

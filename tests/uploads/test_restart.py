@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from gateway.store.tables import messages
 from gateway.uploads.wiring import UploadChannel
-from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory, UploadHarness
 from tests.uploads.generated import payroll_file
 
 
-async def _message_ids(gw) -> list[str]:  # type: ignore[no-untyped-def]
+async def _message_ids(gw: UploadHarness) -> list[str]:
     async with gw.ctx.store.read() as conn:
         return sorted((await conn.execute(select(messages.c.id))).scalars())
 

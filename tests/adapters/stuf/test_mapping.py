@@ -12,8 +12,10 @@ from lxml import etree
 
 from adapters.base import Draft, TranslationError
 from adapters.stuf import adapter
+from schemas.candidate import CandidateWithdrawnData
 from schemas.person import PersonChangedData
 from tests import stuf_messages as m
+from tests.drafts import data_as
 
 V = m.V
 
@@ -224,7 +226,7 @@ def test_v_kandidaat_withdraws_and_plaatsing_ends() -> None:
         )
     )
     assert withdrawn.event.short_type == "candidate.withdrawn"
-    assert withdrawn.data.withdrawn_on == date(2027, 1, 1)  # type: ignore[attr-defined]
+    assert data_as(withdrawn, CandidateWithdrawnData).withdrawn_on == date(2027, 1, 1)
     [ended] = drafts(
         m.plaatsing_lk01(
             "V-2", m.plaatsing(datumEinde="20270301", redenEinde="regulierWerk"), mutatiesoort="V"

@@ -6,6 +6,7 @@ for ops. Every fault body is valid against the official stuf0301.xsd."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Unpack
 
 import pytest
 from lxml import etree
@@ -14,7 +15,7 @@ from gateway.localkafka import LocalKafka
 from tests import stuf_messages as m
 from tests.adapters.stuf.official import assert_valid, official_stuf0301
 from tests.adapters.test_xmlsafe import LAUGHS, XXE
-from tests.stuf_server import StufServer, body_element, stuf_server
+from tests.stuf_server import PostOptions, StufServer, body_element, stuf_server
 from tests.xpath import elements, texts
 
 pytestmark = pytest.mark.kafka
@@ -23,9 +24,9 @@ NS = {"StUF": m.STUF}
 
 
 def fault_of(
-    server: StufServer, body: bytes, *, expect_status: int = 500, **kw: object
+    server: StufServer, body: bytes, *, expect_status: int = 500, **kw: Unpack[PostOptions]
 ) -> etree._Element:
-    response = server.post(body, **kw)  # type: ignore[arg-type]
+    response = server.post(body, **kw)
     assert response.status_code == expect_status, response.text
     text = response.text
     assert "Traceback" not in text and 'File "' not in text
