@@ -101,7 +101,7 @@ async def raw_ceiling(bootstrap: str, topic: str, total: int) -> float:
     return total / elapsed
 
 
-def run_loadgen(url: str, bodies: Path, key: str, concurrency: int) -> dict[str, object]:
+def run_loadgen(url: str, bodies: Path, key: str, concurrency: int) -> dict[str, Any]:
     out = subprocess.run(
         [
             sys.executable,

@@ -70,7 +70,8 @@ def load(port: int, path: str, key: str, kind: str, args: argparse.Namespace) ->
         capture_output=True,
         text=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def measure(pid: int, run: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], float]:

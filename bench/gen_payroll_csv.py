@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def money(cents: int) -> str:
     return f"{text},{rest:02d}"
 
 
-def rows(limit_rows: int | None, limit_bytes: int | None):
+def rows(limit_rows: int | None, limit_bytes: int | None) -> Iterator[bytes]:
     written_rows = 0
     written_bytes = 0
     first_monday = date(2026, 1, 5)

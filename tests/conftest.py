@@ -7,7 +7,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ def settings_for(
     """The settings of a gateway in a test: its own topic, short relay polls and backoff; the
     relay runs when there is a broker, unless ``relay`` says otherwise."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=data_dir,
         database_url=store_url,
         kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
@@ -224,7 +224,7 @@ class Harness:
         return str(message_id)
 
 
-GatewayFactory = Callable[..., Any]
+GatewayFactory = Callable[..., AbstractAsyncContextManager[Harness]]
 
 
 def gateway_factory(store_url: str, data_dir: Path) -> GatewayFactory:

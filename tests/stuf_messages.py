@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 STUF = "http://www.egem.nl/StUF/StUF0301"
 FX = "http://www.flextensie.nl/StUF/sector/fx/0100"
@@ -27,6 +28,19 @@ class V:
 
 
 Field = tuple[str, "str | V | Sequence[Field]"]
+#: What an entity's field may be changed to; None leaves the field out.
+Change = str | V | Sequence[Field] | None
+#: A change of the validity period, whose name is no Python keyword: ``**Geldigheid({...})``.
+Geldigheid = TypedDict("Geldigheid", {"StUF:tijdvakGeldigheid": Sequence[Field]})
+
+
+class Envelope(TypedDict, total=False):
+    """The options of ``message`` that the ``*_lk01`` helpers pass on."""
+
+    zender: tuple[str | None, str]
+    ontvanger: tuple[str | None, str]
+    tijdstip: str
+    verwerkingssoort: Sequence[str] | None
 
 
 def _element(prefix: str, name: str, value: str | V | Sequence[Field]) -> str:
@@ -104,10 +118,8 @@ def soap(body: str, version: str = "1.1") -> bytes:
 
 
 # --- entities -------------------------------------------------------------------------------
-def kandidaat(
-    bsn: str = "111222333", gemeente: str = "0363", **changes: str | V | None
-) -> list[Field]:
-    fields: dict[str, str | V | Sequence[Field] | None] = {
+def kandidaat(bsn: str = "111222333", gemeente: str = "0363", **changes: Change) -> list[Field]:
+    fields: dict[str, Change] = {
         "inp.bsn": bsn,
         "gemeentecode": gemeente,
         "geslachtsnaam": "Vries",
@@ -131,21 +143,19 @@ def kandidaat(
         "StUF:tijdvakGeldigheid": None,
     }
     fields.update(changes)
-    return [(k, v) for k, v in fields.items() if v is not None]  # type: ignore[misc]
+    return [(k, v) for k, v in fields.items() if v is not None]
 
 
 def kandidaat_lk01(
-    ref: str, *objects: Sequence[Field], mutatiesoort: str = "T", **kw: object
+    ref: str, *objects: Sequence[Field], mutatiesoort: str = "T", **kw: Unpack[Envelope]
 ) -> str:
     return message(
         "kandidaatLk01", "KDT", objects or [kandidaat()], ref=ref, mutatiesoort=mutatiesoort, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
-def uitkering(
-    bsn: str = "111222333", gemeente: str = "0363", **changes: str | V | None
-) -> list[Field]:
-    fields: dict[str, object] = {
+def uitkering(bsn: str = "111222333", gemeente: str = "0363", **changes: Change) -> list[Field]:
+    fields: dict[str, Change] = {
         "inp.bsn": bsn,
         "gemeentecode": gemeente,
         "soortUitkering": "PW",
@@ -157,21 +167,19 @@ def uitkering(
         "StUF:tijdvakGeldigheid": None,
     }
     fields.update(changes)
-    return [(k, v) for k, v in fields.items() if v is not None]  # type: ignore[misc]
+    return [(k, v) for k, v in fields.items() if v is not None]
 
 
 def uitkering_lk01(
-    ref: str, *objects: Sequence[Field], mutatiesoort: str = "T", **kw: object
+    ref: str, *objects: Sequence[Field], mutatiesoort: str = "T", **kw: Unpack[Envelope]
 ) -> str:
     return message(
         "uitkeringLk01", "UIT", objects or [uitkering()], ref=ref, mutatiesoort=mutatiesoort, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
-def plaatsing(
-    bsn: str = "111222333", gemeente: str = "0363", **changes: str | V | None
-) -> list[Field]:
-    fields: dict[str, object] = {
+def plaatsing(bsn: str = "111222333", gemeente: str = "0363", **changes: Change) -> list[Field]:
+    fields: dict[str, Change] = {
         "inp.bsn": bsn,
         "gemeentecode": gemeente,
         "plaatsingId": "PL-1",
@@ -186,19 +194,19 @@ def plaatsing(
         "StUF:tijdvakGeldigheid": None,
     }
     fields.update(changes)
-    return [(k, v) for k, v in fields.items() if v is not None]  # type: ignore[misc]
+    return [(k, v) for k, v in fields.items() if v is not None]
 
 
 def plaatsing_lk01(
-    ref: str, *objects: Sequence[Field], mutatiesoort: str = "T", **kw: object
+    ref: str, *objects: Sequence[Field], mutatiesoort: str = "T", **kw: Unpack[Envelope]
 ) -> str:
     return message(
         "plaatsingLk01", "PLA", objects or [plaatsing()], ref=ref, mutatiesoort=mutatiesoort, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
-def persoon(bsn: str = "111222333", **changes: str | V | None) -> list[Field]:
-    fields: dict[str, object] = {
+def persoon(bsn: str = "111222333", **changes: Change) -> list[Field]:
+    fields: dict[str, Change] = {
         "inp.bsn": bsn,
         "geslachtsnaam": "Vries",
         "voorvoegselGeslachtsnaam": "de",
@@ -215,11 +223,16 @@ def persoon(bsn: str = "111222333", **changes: str | V | None) -> list[Field]:
         "StUF:tijdvakGeldigheid": None,
     }
     fields.update(changes)
-    return [(k, v) for k, v in fields.items() if v is not None]  # type: ignore[misc]
+    return [(k, v) for k, v in fields.items() if v is not None]
 
 
 def nps_lk01(
-    ref: str, old: Sequence[Field], new: Sequence[Field], *, mutatiesoort: str = "W", **kw: object
+    ref: str,
+    old: Sequence[Field],
+    new: Sequence[Field],
+    *,
+    mutatiesoort: str = "W",
+    **kw: Unpack[Envelope],
 ) -> str:
     return message(
         "npsLk01",
@@ -229,7 +242,7 @@ def nps_lk01(
         mutatiesoort=mutatiesoort,
         prefix="BG",
         namespace=BG,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

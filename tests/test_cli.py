@@ -81,7 +81,7 @@ def test_send_posts_a_file(tmp_path: Path) -> None:
     settings = Settings(
         _env_file=None,
         data_dir=tmp_path,
-        clients_file=clients_file,  # type: ignore[call-arg]
+        clients_file=clients_file,
         relay_enabled=False,
         person_key_secret="s" * 32,
     )

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 from gateway.cli import app
 from gateway.localkafka import LocalKafka
 from gateway.localkafka.broker import _alive, _port_open
+from tests.conftest import GatewayFactory
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import candidate_enrolled
 from tests.services.postgres import free_port
@@ -38,7 +40,7 @@ def _port_pair() -> int:
             return port
 
 
-def _wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
@@ -171,7 +173,7 @@ def _documented_tool_lines() -> dict[str, list[str]]:
 @pytest.mark.kafka
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_kafkas_own_tools_run_the_documented_commands(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_gateway(kafka=kafka) as gw:
         response = await gw.post(candidate_enrolled(bsn="111222333"))

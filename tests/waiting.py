@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 @overload
 async def eventually(
-    check: Callable[[], Awaitable[T]],
+    check: Callable[[], Awaitable[T | None]],
     *,
     timeout: float = ...,
     interval: float = ...,
@@ -25,7 +25,7 @@ async def eventually(
 
 @overload
 async def eventually(
-    check: Callable[[], T],
+    check: Callable[[], T | None],
     *,
     timeout: float = ...,
     interval: float = ...,
@@ -34,7 +34,7 @@ async def eventually(
 
 
 async def eventually(
-    check: Callable[[], Awaitable[T]] | Callable[[], T],
+    check: Callable[[], Awaitable[T | None]] | Callable[[], T | None],
     *,
     timeout: float = 30.0,
     interval: float = 0.1,

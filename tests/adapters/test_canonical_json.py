@@ -58,4 +58,5 @@ def test_registry_finds_installed_adapters_and_rejects_duplicates() -> None:
     with pytest.raises(DuplicateAdapterError):
         build_registry([CanonicalJsonAdapter(), CanonicalJsonAdapter()])
     with pytest.raises(TypeError):
+        # Not an adapter on purpose: the registry refuses it at run time too.
         build_registry([object()])  # type: ignore[list-item]

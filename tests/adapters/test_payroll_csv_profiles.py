@@ -68,7 +68,7 @@ def test_the_gateway_does_not_start_with_a_broken_profile(tmp_path: Path) -> Non
     profiles = tmp_path / "profiles"
     write(profiles, "x.toml", GOOD.replace("gross = 7\n", ""))
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=tmp_path / "data",
         upload_profiles_dir=profiles,
         person_key_secret="x" * 40,

@@ -13,14 +13,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.payroll_csv import read_rows
+from adapters.payroll_csv.mapper import RowOutcome
 from adapters.payroll_csv.periods import period_dates, period_number
 from adapters.payroll_csv.profile import SHIPPED_PROFILES, AgencyProfile, load_profiles
 from adapters.payroll_csv.values import BadValue, date_parser, decimal_parser
+from schemas.payroll import EarningsReportedData, HoursReportedData
 
 PROFILES = {p.id: p for p in load_profiles([SHIPPED_PROFILES]).values()}
 
 
-def outcomes(profile: AgencyProfile, text: str, encoding: str = "utf-8") -> list:
+def outcomes(profile: AgencyProfile, text: str, encoding: str = "utf-8") -> list[RowOutcome]:
     return list(read_rows(io.BytesIO(text.encode(encoding)), profile))
 
 
@@ -101,6 +103,7 @@ def test_each_bad_value_is_reported_at_its_column(line: str, field: str, code: s
 def test_an_eight_digit_bsn_is_a_bsn_without_its_leading_zero() -> None:
     [outcome] = outcomes(PROFILES["uurwerk-flex"], HOURS + "E1,12345672,A,2026-11-09,regular,8,,\n")
     assert outcome.issues == []
+    assert outcome.draft is not None and isinstance(outcome.draft.data, HoursReportedData)
     assert outcome.draft.data.bsn == "012345672"
 
 
@@ -117,6 +120,8 @@ def test_period_number_without_loontijdvak_column_uses_the_profile_and_derives_d
     [outcome] = outcomes(
         PROFILES["detapower"], "D-1|111222333||2026|1|8,00|100,00|0,00|100,00||X\n", "cp1252"
     )
+    assert outcome.draft is not None and isinstance(outcome.draft.data, EarningsReportedData)
     pay = outcome.draft.data.pay_period
     assert (pay.loontijdvak, pay.year, pay.number) == ("4-weken", 2026, 1)
+    assert pay.period is not None
     assert (pay.period.start, pay.period.end) == (date(2025, 12, 29), date(2026, 1, 25))

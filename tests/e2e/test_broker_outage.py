@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from gateway.localkafka import LocalKafka
-from tests.conftest import new_broker
+from tests.conftest import GatewayFactory, new_broker
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import bsn_list, placement_started
 from tests.waiting import eventually
@@ -29,7 +29,7 @@ def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]
 
 
 async def test_accepts_during_outage_and_delivers_everything_once_in_order(
-    make_gateway, own_broker: LocalKafka
+    make_gateway: GatewayFactory, own_broker: LocalKafka
 ) -> None:
     persons = bsn_list(10)
     sent_order: dict[str, list[str]] = defaultdict(list)

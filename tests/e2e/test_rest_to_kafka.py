@@ -10,7 +10,7 @@ import pytest
 
 from gateway.localkafka import LocalKafka
 from schemas.registry import BY_TYPE
-from tests.conftest import PERSON_KEY_SECRET
+from tests.conftest import PERSON_KEY_SECRET, GatewayFactory
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import candidate_enrolled, placement_started
 
@@ -26,7 +26,7 @@ def _validator(ce_type: str) -> jsonschema.Draft202012Validator:
 
 
 async def test_posted_message_arrives_on_kafka_with_ce_headers_and_pseudonymous_key(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     import hashlib
     import hmac
@@ -59,7 +59,7 @@ async def test_posted_message_arrives_on_kafka_with_ce_headers_and_pseudonymous_
 
 
 async def test_same_idempotency_key_twice_gives_same_ids_and_one_record(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     body = placement_started()
     async with make_gateway(kafka=kafka) as gw:
@@ -84,7 +84,7 @@ async def test_same_idempotency_key_twice_gives_same_ids_and_one_record(
 
 
 async def test_reused_idempotency_key_with_other_body_is_a_conflict(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_gateway(kafka=kafka) as gw:
         first = await gw.post(candidate_enrolled(), **{"Idempotency-Key": "k-1"})
@@ -98,7 +98,7 @@ async def test_reused_idempotency_key_with_other_body_is_a_conflict(
 
 
 async def test_invalid_messages_give_422_with_every_error_and_nothing_on_kafka(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     good = candidate_enrolled()
     bad_bsn = candidate_enrolled(bsn="111222334")

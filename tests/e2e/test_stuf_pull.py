@@ -24,6 +24,7 @@ from adapters.stuf.schema import XSD_DIR
 from adapters.stuf.wsdl import render_vraag_wsdl
 from gateway.localkafka import LocalKafka
 from tests import stuf_messages as m
+from tests.conftest import GatewayFactory
 from tests.kafka_reader import headers_of, read_topic
 from tests.services.postgres import free_port
 from tests.waiting import eventually
@@ -122,7 +123,7 @@ async def until(check: Callable[[], Any], timeout: float = 60.0) -> Any:
 
 
 async def test_pull_client_publishes_changes_and_survives_the_service_being_down(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     municipal = MunicipalService()
     port = free_port()

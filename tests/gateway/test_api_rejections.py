@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.store.tables import inbound
+from tests.conftest import GatewayFactory
 from tests.samples import candidate_enrolled, placement_started
 
 
-async def test_unknown_or_missing_key_is_401(make_gateway) -> None:
+async def test_unknown_or_missing_key_is_401(make_gateway: GatewayFactory) -> None:
     async with make_gateway() as gw:
         unknown = await gw.client.post(
             "/v1/messages", json=candidate_enrolled(), headers={"Authorization": "Bearer nope"}
@@ -19,7 +20,9 @@ async def test_unknown_or_missing_key_is_401(make_gateway) -> None:
     assert unknown.headers["www-authenticate"].startswith("Bearer")
 
 
-async def test_submitting_for_another_municipality_or_agency_is_403(make_gateway) -> None:
+async def test_submitting_for_another_municipality_or_agency_is_403(
+    make_gateway: GatewayFactory,
+) -> None:
     async with make_gateway() as gw:
         other_city = await gw.post(candidate_enrolled(municipality="0599"))
         other_agency = await gw.post(
@@ -44,7 +47,7 @@ async def test_submitting_for_another_municipality_or_agency_is_403(make_gateway
     assert states.count("rejected") == 4 and states.count("accepted") == 1
 
 
-async def test_wrong_media_type_and_oversized_body(make_gateway) -> None:
+async def test_wrong_media_type_and_oversized_body(make_gateway: GatewayFactory) -> None:
     async with make_gateway(max_body_bytes=2048) as gw:
         as_text = await gw.client.post(
             "/v1/messages",
@@ -60,14 +63,14 @@ async def test_wrong_media_type_and_oversized_body(make_gateway) -> None:
     assert too_big.json()["code"] == "payload-too-large"
 
 
-async def test_bad_idempotency_key_header_is_422(make_gateway) -> None:
+async def test_bad_idempotency_key_header_is_422(make_gateway: GatewayFactory) -> None:
     async with make_gateway() as gw:
         response = await gw.post(candidate_enrolled(), **{"Idempotency-Key": "x" * 300})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "#/header/idempotency-key"
 
 
-async def test_unknown_route_is_problem_json(make_gateway) -> None:
+async def test_unknown_route_is_problem_json(make_gateway: GatewayFactory) -> None:
     async with make_gateway() as gw:
         response = await gw.client.get("/v1/nothing")
     assert response.status_code == 404

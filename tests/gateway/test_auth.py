@@ -26,11 +26,11 @@ def test_senders_only_submit_their_own_data() -> None:
     agency = clients.get("flexwerk-uitzend")
     ops = clients.get("ops-admin")
     assert amsterdam and agency and ops
-    ours = CandidateWithdrawnData(bsn="111222333", municipality="0363", withdrawn_on="2026-01-01")  # type: ignore[arg-type]
-    theirs = CandidateWithdrawnData(bsn="111222333", municipality="0599", withdrawn_on="2026-01-01")  # type: ignore[arg-type]
+    ours = CandidateWithdrawnData(bsn="111222333", municipality="0363", withdrawn_on="2026-01-01")
+    theirs = CandidateWithdrawnData(bsn="111222333", municipality="0599", withdrawn_on="2026-01-01")
     placement = PlacementEndedData(
         bsn="111222333", agency_kvk="12345678", assignment_id="A", end_date="2026-01-01"
-    )  # type: ignore[arg-type]
+    )
     amsterdam.check_owns(ours, "#")
     with pytest.raises(Forbidden):
         amsterdam.check_owns(theirs, "#")

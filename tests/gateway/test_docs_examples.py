@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import GatewayFactory
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.json"))
 INVALID_BSN = ROOT / "docs" / "examples" / "candidate.enrolled.invalid-bsn.json"
@@ -21,7 +23,9 @@ def test_the_readme_names_only_example_files_that_exist() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-async def test_every_example_gets_the_documented_answer(make_gateway, example: Path) -> None:
+async def test_every_example_gets_the_documented_answer(
+    make_gateway: GatewayFactory, example: Path
+) -> None:
     body = example.read_bytes()
     # An agency's messages name its KvK number (the demo key of flexwerk-uitzend, 12345678).
     sender = "flexwerk-uitzend" if b'"agency_kvk"' in body else "gemeente-amsterdam"
@@ -38,7 +42,7 @@ async def test_every_example_gets_the_documented_answer(make_gateway, example: P
         assert response.json()["status"] == "accepted"
 
 
-async def test_the_root_links_to_docs_console_and_health(make_gateway) -> None:
+async def test_the_root_links_to_docs_console_and_health(make_gateway: GatewayFactory) -> None:
     async with make_gateway() as gw:
         index = await gw.client.get("/")
         assert index.status_code == 200

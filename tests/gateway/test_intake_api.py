@@ -16,8 +16,9 @@ from adapters.base import Draft
 from adapters.registry import load_adapters
 from gateway.store.tables import inbound
 from tests import stuf_messages as m
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, GatewayFactory
 from tests.samples import candidate_enrolled
+from tests.xpath import elements
 
 NS = {"StUF": m.STUF}
 
@@ -50,7 +51,7 @@ async def _inbound(gw: Any) -> list[Any]:
 
 
 async def test_a_crashing_adapter_keeps_the_payload_and_answers_500_without_details(
-    make_gateway,
+    make_gateway: GatewayFactory,
 ) -> None:
     body = orjson.dumps(candidate_enrolled())
     async with make_gateway(adapters={**load_adapters(), "canonical-json": Crashing()}) as gw:
@@ -62,7 +63,9 @@ async def test_a_crashing_adapter_keeps_the_payload_and_answers_500_without_deta
     assert [(r.state, r.error_code, r.payload) for r in rows] == [("rejected", "crashed", body)]
 
 
-async def test_a_reused_idempotency_key_is_refused_and_the_payload_kept(make_gateway) -> None:
+async def test_a_reused_idempotency_key_is_refused_and_the_payload_kept(
+    make_gateway: GatewayFactory,
+) -> None:
     first = orjson.dumps(candidate_enrolled())
     changed = candidate_enrolled()
     changed["data"]["name"]["surname"] = "Anders"
@@ -83,7 +86,7 @@ async def test_a_reused_idempotency_key_is_refused_and_the_payload_kept(make_gat
 
 @pytest.mark.parametrize(("threshold", "off_loop"), [(0, True), (10**9, False)])
 async def test_rest_translation_runs_off_the_loop_from_the_threshold_on(
-    make_gateway, threshold: int, off_loop: bool
+    make_gateway: GatewayFactory, threshold: int, off_loop: bool
 ) -> None:
     recorder = ThreadRecorder()
     adapters = {**load_adapters(), "canonical-json": recorder}
@@ -107,7 +110,9 @@ def _soap(gw: Any, body: bytes) -> Any:
 
 
 @pytest.mark.parametrize("threshold", [0, 10**9])
-async def test_soap_answers_are_the_same_on_and_off_the_loop(make_gateway, threshold: int) -> None:
+async def test_soap_answers_are_the_same_on_and_off_the_loop(
+    make_gateway: GatewayFactory, threshold: int
+) -> None:
     good = m.soap(m.kandidaat_lk01("T-1"))
     bad_date = m.soap(m.kandidaat_lk01("T-2", m.kandidaat(geboortedatum="1990-04-17")))
     async with make_gateway(offload_min_bytes=threshold) as gw:
@@ -116,7 +121,7 @@ async def test_soap_answers_are_the_same_on_and_off_the_loop(make_gateway, thres
         rows = await _inbound(gw)
     assert accepted.status_code == 200 and b"Bv03" in accepted.content
     assert refused.status_code == 500
-    fault = etree.fromstring(refused.content).xpath("//StUF:Fo03Bericht", namespaces=NS)[0]
+    fault = elements(etree.fromstring(refused.content), "//StUF:Fo03Bericht", NS)[0]
     assert fault.findtext("StUF:body/StUF:code", namespaces=NS) == "StUF055"
     assert "geboortedatum" in (fault.findtext("StUF:body/StUF:details", namespaces=NS) or "")
     assert [r.state for r in rows] == ["accepted", "rejected"]

@@ -7,10 +7,11 @@ import asyncio
 from sqlalchemy import func, select
 
 from gateway.store.tables import inbound
+from tests.conftest import GatewayFactory
 from tests.samples import bsn_list, candidate_enrolled
 
 
-async def test_concurrent_distinct_submissions_are_all_stored(make_gateway) -> None:
+async def test_concurrent_distinct_submissions_are_all_stored(make_gateway: GatewayFactory) -> None:
     people = bsn_list(60)
     async with make_gateway() as gw:
         answers = await asyncio.gather(*(gw.post(candidate_enrolled(bsn=b)) for b in people))
@@ -21,7 +22,7 @@ async def test_concurrent_distinct_submissions_are_all_stored(make_gateway) -> N
     assert stored == 60
 
 
-async def test_racing_identical_submissions_get_one_answer(make_gateway) -> None:
+async def test_racing_identical_submissions_get_one_answer(make_gateway: GatewayFactory) -> None:
     body = candidate_enrolled()
     async with make_gateway() as gw:
         answers = await asyncio.gather(

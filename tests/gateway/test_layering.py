@@ -30,7 +30,7 @@ SAMPLE = SHIPPED_PROFILES.parent / "samples" / "detapower.csv"
 
 def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=tmp_path / "data",
         person_key_secret="x" * 40,
         relay_enabled=False,

@@ -9,6 +9,7 @@ import pytest
 import structlog
 
 from gateway.log import configure_logging, scrub_text
+from tests.conftest import GatewayFactory
 from tests.samples import candidate_enrolled
 
 
@@ -17,7 +18,7 @@ def test_scrub_masks_only_numbers_that_are_bsns() -> None:
 
 
 async def test_request_logs_are_json_with_correlation_id_and_no_bsn(
-    make_gateway, capsys: pytest.CaptureFixture[str]
+    make_gateway: GatewayFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging("info", "json")
     try:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.kafka
 
 
 async def test_too_large_record_is_failed_with_reason_and_others_flow(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_gateway(kafka=kafka, kafka_max_request_size=4096) as gw:
         batch = [

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy import String, insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.states import (
@@ -80,7 +80,9 @@ def test_history_states_are_the_message_and_inbound_states_and_purged() -> None:
 
 def test_history_columns_hold_the_longest_state() -> None:
     for (table, column), states in STATE_COLUMNS.items():
-        length = metadata.tables[table].c[column].type.length
+        column_type = metadata.tables[table].c[column].type
+        assert isinstance(column_type, String) and column_type.length, (table, column)
+        length = column_type.length
         assert max(len(s.value) for s in states) <= length, (table, column)
 
 
@@ -100,9 +102,9 @@ _SQL_IN = re.compile(r"\b(?:state|outcome)\s+IN\s*\(([^)]*)\)", re.IGNORECASE)
 KNOWN = frozenset(s.value for states in STATE_COLUMNS.values() for s in states)
 
 
-def _strings(node: ast.AST) -> Iterator[ast.Constant]:
+def _strings(node: ast.AST) -> Iterator[tuple[int, str]]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        yield node
+        yield node.lineno, node.value
     elif isinstance(node, ast.Tuple | ast.List | ast.Set):
         for element in node.elts:
             yield from _strings(element)
@@ -145,7 +147,7 @@ def unknown_states(source: str, name: str = "<source>") -> list[str]:
         ):
             candidates.extend(node.args)
         for candidate in candidates:
-            found.extend((c.lineno, c.value) for c in _strings(candidate) if c.value not in KNOWN)
+            found.extend((line, s) for line, s in _strings(candidate) if s not in KNOWN)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             values = _SQL.findall(node.value)
             for listed in _SQL_IN.findall(node.value):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Connection
 
 from gateway.store import Store, upgrade
 from gateway.store.tables import metadata
@@ -15,7 +18,7 @@ async def test_migrations_match_table_definitions(store_url: str) -> None:
         await upgrade(store)
         await upgrade(store)  # a second run is a no-op
 
-        def diff(connection):  # type: ignore[no-untyped-def]
+        def diff(connection: Connection) -> Any:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             return compare_metadata(context, metadata)
 

@@ -17,7 +17,7 @@ from gateway.store import Store, upgrade
 from gateway.store.lease_repo import lease_holder
 from gateway.store.tables import relay_lease
 from gateway.worker import Lease, Worker
-from tests.ops.helpers import eventually
+from tests.waiting import eventually
 
 # Long enough that a round before it can only come from wake() (or a retry), never the wait.
 NEVER = 3600.0

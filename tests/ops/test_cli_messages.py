@@ -85,7 +85,7 @@ async def cli(
     store_url = module_store_url
     topic = f"test.{uuid.uuid4().hex[:12]}"
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=tmp_path_factory.mktemp("cli") / "data",
         database_url=store_url,
         person_key_secret=PERSON_KEY_SECRET,

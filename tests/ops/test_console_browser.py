@@ -46,7 +46,7 @@ def _settings(
     store_url: str, data_dir: Path, kafka: LocalKafka, topic: str, **extra: Any
 ) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=data_dir,
         database_url=store_url,
         person_key_secret=PERSON_KEY_SECRET,

@@ -13,14 +13,16 @@ from gateway.ops.audit import Actor
 from gateway.ops.replay.jobs import cancel_job, create_job
 from gateway.ops.replay.model import ReplayKind, Selection
 from gateway.store.tables import messages
-from tests.ops.helpers import eventually, ops_get, ops_post, wait_job
+from tests.conftest import GatewayFactory, Harness
+from tests.ops.helpers import ops_get, ops_post, wait_job
 from tests.ops.profile_adapter import CSV, Profile, ProfileCsvAdapter
 from tests.samples import candidate_enrolled
+from tests.waiting import eventually
 
 ADMIN = Actor("ops-admin", "ops-admin")
 
 
-async def _fail(gw, ids: list[str]) -> None:
+async def _fail(gw: Harness, ids: list[str]) -> None:
     async with gw.ctx.store.write() as conn:
         await conn.execute(
             update(messages)
@@ -29,7 +31,9 @@ async def _fail(gw, ids: list[str]) -> None:
         )
 
 
-async def test_cancelled_job_puts_nothing_back_and_ends_cancelled(make_gateway) -> None:
+async def test_cancelled_job_puts_nothing_back_and_ends_cancelled(
+    make_gateway: GatewayFactory,
+) -> None:
     async with make_gateway(relay=False) as gw:
         ids = (await gw.post([candidate_enrolled(), candidate_enrolled("123456782")])).json()[
             "message_ids"
@@ -59,7 +63,9 @@ async def test_cancelled_job_puts_nothing_back_and_ends_cancelled(make_gateway) 
     assert audit == ["cancel", "replay"]
 
 
-async def test_failing_retranslation_is_an_item_error_and_old_message_stays(make_gateway) -> None:
+async def test_failing_retranslation_is_an_item_error_and_old_message_stays(
+    make_gateway: GatewayFactory,
+) -> None:
     profile = Profile(rate_column="tarief")
     adapter = ProfileCsvAdapter(profile)
     async with make_gateway(relay=False, adapters={**load_adapters(), adapter.name: adapter}) as gw:
@@ -98,7 +104,7 @@ async def test_failing_retranslation_is_an_item_error_and_old_message_stays(make
     assert states == {"failed"} and count == 2
 
 
-async def test_held_and_queued_messages_are_not_replayed(make_gateway) -> None:
+async def test_held_and_queued_messages_are_not_replayed(make_gateway: GatewayFactory) -> None:
     async with make_gateway(relay=False) as gw:
         ids = (await gw.post([candidate_enrolled(), candidate_enrolled("123456782")])).json()[
             "message_ids"
@@ -118,7 +124,8 @@ async def test_held_and_queued_messages_are_not_replayed(make_gateway) -> None:
         )
 
         async def done() -> bool:
-            return (await ops_get(gw, f"/replays/{started.json()['id']}"))["state"] == "done"
+            state: str = (await ops_get(gw, f"/replays/{started.json()['id']}"))["state"]
+            return state == "done"
 
         await eventually(done)
 

@@ -4,8 +4,8 @@ profile), on SQLite and PostgreSQL, optionally with the real Kafka broker."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,8 +108,12 @@ class UploadHarness(Harness):
         )
 
 
+#: ``async with factory(kafka=broker, **settings) as gw`` gives an ``UploadHarness``.
+UploadGatewayFactory = Callable[..., AbstractAsyncContextManager[UploadHarness]]
+
+
 @pytest.fixture
-def make_upload_gateway(store_url: str, tmp_path: Path) -> Any:
+def make_upload_gateway(store_url: str, tmp_path: Path) -> UploadGatewayFactory:
     """``async with make_upload_gateway(kafka=broker, **settings) as gw``."""
 
     @asynccontextmanager

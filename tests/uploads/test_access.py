@@ -3,10 +3,12 @@ only agencies upload; operators may read every upload."""
 
 from __future__ import annotations
 
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 
 
-async def test_agencies_see_only_their_own_uploads(make_upload_gateway) -> None:
+async def test_agencies_see_only_their_own_uploads(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway() as gw:
         mine = await gw.upload_settled((SAMPLES / "flexwerk-uitzend.csv").read_bytes())
         upload_id = mine["upload_id"]
@@ -37,7 +39,9 @@ async def test_agencies_see_only_their_own_uploads(make_upload_gateway) -> None:
     assert ops_upload.status_code == 403
 
 
-async def test_the_same_file_from_another_agency_is_its_own_upload(make_upload_gateway) -> None:
+async def test_the_same_file_from_another_agency_is_its_own_upload(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     # Content hashes count per agency: another agency's identical bytes are not a repeat.
     body = (SAMPLES / "uurwerk-flex.csv").read_bytes()
     async with make_upload_gateway() as gw:

@@ -4,6 +4,7 @@ new; a conflicting row is quarantined; an explicit correction supersedes the ear
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from gateway.localkafka import LocalKafka
 from gateway.store.tables import upload_quarantine
 from tests.kafka_reader import headers_of, read_topic
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.test_rejections import HEADER, P, U, row
 
 SAMPLE = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()
@@ -22,13 +23,13 @@ def csv_file(*lines: str) -> bytes:
     return ("\r\n".join([HEADER, *lines]) + "\r\n").encode("cp1252")
 
 
-def by_type(records: list, short: str) -> list:
+def by_type(records: list[Any], short: str) -> list[Any]:
     return [r for r in records if headers_of(r)["ce_type"] == f"nl.flextensie.{short}.v1"]
 
 
 @pytest.mark.kafka
 async def test_reupload_and_duplicate_rows_publish_nothing_new_and_conflicts_are_quarantined(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_upload_gateway(kafka=kafka) as gw:
         first = await gw.upload(SAMPLE, content_type="text/csv")
@@ -99,7 +100,7 @@ async def test_reupload_and_duplicate_rows_publish_nothing_new_and_conflicts_are
 
 @pytest.mark.kafka
 async def test_explicit_corrections_supersede_the_earlier_row(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_upload_gateway(kafka=kafka) as gw:
         await gw.upload_settled(SAMPLE, content_type="text/csv")

@@ -15,7 +15,10 @@ from adapters.base import TranslationError
 from adapters.payroll_csv import CsvRows, PayrollCsvAdapter, read_rows
 from adapters.payroll_csv.profile import SHIPPED_PROFILES, load_profiles
 from gateway.store.tables import messages
-from tests.uploads.conftest import SAMPLES
+from schemas.payroll import EarningsReportedData, HoursReportedData
+from schemas.placement import PlacementStartedData
+from tests.drafts import data_as
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 
 PROFILES = load_profiles([SHIPPED_PROFILES])
 BY_ID = {p.id: p for p in PROFILES.values()}
@@ -26,19 +29,20 @@ def test_windows_1252_decimal_comma_and_dutch_dates() -> None:
     raw = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()
     assert "Café".encode("cp1252") in raw  # the sample really is Windows-1252
     drafts = ADAPTER.translate(raw, sender="flexwerk-uitzend")
-    first, second = drafts[0].data, drafts[1].data
-    assert first.client.name == "Café De Gouden Leeuw"  # type: ignore[attr-defined]
-    assert second.job_title == "Hulp bakker (één dag p/w)"  # type: ignore[attr-defined]
-    assert first.hourly_rate == Decimal("14.40")  # type: ignore[attr-defined]
-    assert first.start_date == date(2026, 11, 2)  # type: ignore[attr-defined]
-    assert second.end_date == date(2026, 12, 31)  # type: ignore[attr-defined]
-    overtime = drafts[4].data
-    assert overtime.lines[0].hours == Decimal("2.50")  # type: ignore[attr-defined]
+    first = data_as(drafts[0], PlacementStartedData)
+    second = data_as(drafts[1], PlacementStartedData)
+    assert first.client.name == "Café De Gouden Leeuw"
+    assert second.job_title == "Hulp bakker (één dag p/w)"
+    assert first.hourly_rate == Decimal("14.40")
+    assert first.start_date == date(2026, 11, 2)
+    assert second.end_date == date(2026, 12, 31)
+    overtime = data_as(drafts[4], HoursReportedData)
+    assert overtime.lines[0].hours == Decimal("2.50")
 
 
 def test_thousands_separator_and_headerless_positions() -> None:
     drafts = ADAPTER.translate((SAMPLES / "detapower.csv").read_bytes(), sender="detapower")
-    gross = [d.data.gross for d in drafts]  # type: ignore[attr-defined]
+    gross = [data_as(d, EarningsReportedData).gross for d in drafts]
     assert gross == [Decimal("1843.20"), Decimal("1382.40")]
 
 
@@ -46,7 +50,7 @@ def test_thousands_separator_and_headerless_positions() -> None:
 def test_encoding_is_detected_when_the_profile_says_auto(encoding: str) -> None:
     text = (SAMPLES / "flexwerk-uitzend.csv").read_bytes().decode("cp1252")
     drafts = ADAPTER.translate(text.encode(encoding), sender="flexwerk-uitzend")
-    assert drafts[0].data.client.name == "Café De Gouden Leeuw"  # type: ignore[attr-defined]
+    assert data_as(drafts[0], PlacementStartedData).client.name == "Café De Gouden Leeuw"
     rows = CsvRows(io.BytesIO(text.encode(encoding)), BY_ID["flexwerk-uitzend"].csv)
     list(rows)
     assert rows.header is not None and rows.header[0] == "Soort"
@@ -77,7 +81,9 @@ def test_bytes_that_are_not_the_declared_encoding_are_reported_with_the_line() -
     assert issue.where == "line 5"
 
 
-async def test_uploaded_windows_1252_file_is_stored_as_proper_text(make_upload_gateway) -> None:
+async def test_uploaded_windows_1252_file_is_stored_as_proper_text(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway() as gw:
         status = await gw.upload_settled((SAMPLES / "flexwerk-uitzend.csv").read_bytes())
         async with gw.ctx.store.read() as conn:

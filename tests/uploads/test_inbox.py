@@ -7,13 +7,15 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 from tests.uploads.test_rejections import bad_file
 
 
-async def _wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(predicate: Callable[[], object], timeout: float = 30) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
@@ -22,11 +24,14 @@ async def _wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-
         await asyncio.sleep(0.05)
 
 
-def _status(path: Path) -> dict:
-    return json.loads(path.read_text("utf-8"))
+def _status(path: Path) -> dict[str, Any]:
+    status: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return status
 
 
-async def test_inbox_files_are_uploaded_and_reported_next_to_them(make_upload_gateway) -> None:
+async def test_inbox_files_are_uploaded_and_reported_next_to_them(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway(inbox_poll_seconds=0.1, setu_max_bytes=4096) as gw:
         inbox = gw.settings.resolved_inbox_dir / "flexwerk-uitzend"
         inbox.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from adapters.texts import TEXTS
 from gateway.localkafka import LocalKafka
 from gateway.uploads.report import neutralise
 from tests.kafka_reader import headers_of, read_topic
+from tests.uploads.conftest import UploadGatewayFactory
 
 PROFILE = """
 id = "dagloon"
@@ -226,7 +227,7 @@ def test_an_unclosed_quote_is_named_as_the_cause(tmp_path: Path) -> None:
 # --- through the upload channel --------------------------------------------------------------
 @pytest.mark.kafka
 async def test_a_csv_error_report_has_no_cell_that_starts_a_formula(
-    make_upload_gateway, kafka: LocalKafka, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka, tmp_path: Path
 ) -> None:
     # (A leading tab or carriage return is trimmed with the other spaces of a field; the
     # report writer's own rule for them is tested below.)
@@ -260,7 +261,7 @@ def test_the_csv_report_prefixes_every_formula_start_with_a_quote(cell: str) -> 
 
 @pytest.mark.kafka
 async def test_every_daily_payroll_row_of_a_week_is_published(
-    make_upload_gateway, kafka: LocalKafka, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka, tmp_path: Path
 ) -> None:
     days = [MONDAY + timedelta(days=i) for i in range(5)]
     content = csv_bytes(*(line("111222333", "P-1", d, d, Decimal(8), Decimal(120)) for d in days))
@@ -278,7 +279,7 @@ async def test_every_daily_payroll_row_of_a_week_is_published(
 
 @pytest.mark.kafka
 async def test_a_credit_line_supersedes_the_row_it_corrects_with_the_net_values(
-    make_upload_gateway, kafka: LocalKafka, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka, tmp_path: Path
 ) -> None:
     week = (MONDAY, MONDAY + timedelta(days=6))
     async with make_upload_gateway(kafka=kafka, upload_profiles_dir=profile_dir(tmp_path)) as gw:
@@ -436,7 +437,7 @@ async def _scenario(factory: Any, kafka: LocalKafka, profiles: Path, case: Any) 
 )
 @given(case=payroll_files())
 def test_generated_payroll_totals_reach_kafka_exactly_once(
-    make_upload_gateway: Any, kafka: LocalKafka, tmp_path: Path, case: Any
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka, tmp_path: Path, case: Any
 ) -> None:
     profiles = tmp_path / "profiles-prop"
     if not profiles.exists():
@@ -448,7 +449,7 @@ def test_generated_payroll_totals_reach_kafka_exactly_once(
 
 
 async def test_an_oversized_field_is_reported_at_its_line_and_column_in_both_languages(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     big = "x" * (csv.field_size_limit() + 1)
     content = csv_bytes(

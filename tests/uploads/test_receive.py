@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory
 
 
 async def test_a_file_over_the_limit_is_refused_and_leaves_nothing(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     body = (SAMPLES / "flexwerk-uitzend.csv").read_bytes() * 3
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(body), 100):
             yield body[start : start + 100]
 
@@ -33,7 +34,9 @@ async def test_a_file_over_the_limit_is_refused_and_leaves_nothing(
     assert left == [] and uploads == 0
 
 
-async def test_the_stored_file_is_the_uploaded_file(make_upload_gateway) -> None:
+async def test_the_stored_file_is_the_uploaded_file(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     body = (SAMPLES / "detapower.csv").read_bytes()
     async with make_upload_gateway() as gw:
         status = await gw.upload_settled(body, as_client="detapower", file_name="../../x.csv")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from gateway.localkafka import LocalKafka
 from gateway.store.tables import message_events
 from tests.kafka_reader import read_topic
+from tests.uploads.conftest import UploadGatewayFactory
 
 HEADER = (
     "Soort;Personeelsnummer;BSN;Plaatsingsnummer;Inlener;KvK inlener;Functie;Begindatum;"
@@ -121,7 +122,7 @@ def expected_problems() -> set[tuple[int, str | None, str]]:
 
 @pytest.mark.kafka
 async def test_file_with_many_bad_rows_is_rejected_with_every_error_and_nothing_published(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     async with make_upload_gateway(kafka=kafka) as gw:
         status = await gw.upload_settled(bad_file(), content_type="text/csv")
@@ -175,7 +176,7 @@ async def test_file_with_many_bad_rows_is_rejected_with_every_error_and_nothing_
 
 
 async def test_a_profile_that_accepts_valid_rows_publishes_them_and_reports_the_rest(
-    make_upload_gateway,
+    make_upload_gateway: UploadGatewayFactory,
 ) -> None:
     body = (
         b"Employee ID,Sofinummer,Assignment,Date,Hour type,Hours,Percentage,Rate\n"
@@ -203,7 +204,9 @@ async def test_a_profile_that_accepts_valid_rows_publishes_them_and_reports_the_
     assert errors["errors"][1]["value"] == "******819"
 
 
-async def test_a_partially_accepted_upload_says_so_in_its_history(make_upload_gateway) -> None:
+async def test_a_partially_accepted_upload_says_so_in_its_history(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     body = (
         b"Employee ID,Sofinummer,Assignment,Date,Hour type,Hours,Percentage,Rate\n"
         b"E-1,234567806,UW-1,2026-11-09,regular,7.50,100,\n"

@@ -12,17 +12,17 @@ from sqlalchemy import func, select
 
 from gateway.store.tables import messages
 from gateway.uploads.wiring import UploadChannel
-from tests.uploads.conftest import SAMPLES
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory, UploadHarness
 from tests.uploads.generated import payroll_file
 
 
-async def _message_ids(gw) -> list[str]:  # type: ignore[no-untyped-def]
+async def _message_ids(gw: UploadHarness) -> list[str]:
     async with gw.ctx.store.read() as conn:
         return sorted((await conn.execute(select(messages.c.id))).scalars())
 
 
 async def test_an_upload_received_but_not_processed_is_processed_after_a_restart(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     async with make_upload_gateway(data_dir=data) as gw:
@@ -41,11 +41,11 @@ async def test_an_upload_received_but_not_processed_is_processed_after_a_restart
 
 
 async def test_an_upload_cut_off_while_validating_is_processed_again_from_scratch(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     big = payroll_file(tmp_path / "big.csv", 12_000).read_bytes()
-    seen_running: list[dict] = []
+    seen_running: list[dict[str, Any]] = []
     async with make_upload_gateway(data_dir=data, upload_chunk_rows=200) as gw:
         response = await gw.upload(big, content_type="text/csv", file_name="big.csv")
         upload_id = response.json()["upload_id"]
@@ -74,7 +74,7 @@ async def test_an_upload_cut_off_while_validating_is_processed_again_from_scratc
 
 
 async def test_one_process_at_a_time_processes_uploads_and_another_takes_over(
-    make_upload_gateway, tmp_path: Path
+    make_upload_gateway: UploadGatewayFactory, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     sample = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()

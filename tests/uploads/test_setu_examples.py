@@ -16,6 +16,8 @@ import yaml
 
 from adapters.setu import OfficialSchemas, read_document, to_outcome
 from adapters.setu.model import TimecardDoc
+from schemas.placement import PlacementEndedData
+from tests.drafts import data_as
 from tests.standards import setu_dir, standards_dir
 
 EXPECTED = Path(__file__).parent / "expected" / "setu"
@@ -169,7 +171,7 @@ def test_assignment_changes_and_ends_against_what_is_known() -> None:
     )
     [end] = to_outcome(read_document(io.BytesIO(ended.encode())), known, "12345678").drafts
     assert end.event.short_type == "placement.ended"
-    assert str(end.data.end_date) == "2017-12-15"  # type: ignore[attr-defined]
+    assert str(data_as(end, PlacementEndedData).end_date) == "2017-12-15"
 
 
 def test_a_v1_correction_timecard_replaces_the_whole_earlier_timecard() -> None:

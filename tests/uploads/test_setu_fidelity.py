@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,7 @@ def example() -> str:
     return path.read_text("utf-8")
 
 
-def placement(payload: bytes) -> dict:
+def placement(payload: bytes) -> dict[str, Any]:
     outcome = to_outcome(read_document(io.BytesIO(payload)), FOR_ASSIGNMENTS, "12345678")
     assert outcome.issues == [], outcome.issues
     [draft] = outcome.drafts
@@ -39,7 +41,7 @@ def _declared(text: str, name: str) -> str:
     return text.replace('encoding="UTF-8"', f'encoding="{name}"', 1)
 
 
-ENCODINGS = [
+ENCODINGS: list[tuple[str, Callable[[str], bytes], str]] = [
     ("utf-8 without a mark", lambda t: t.encode("utf-8"), "utf-8"),
     ("utf-8 with a mark", lambda t: codecs.BOM_UTF8 + t.encode("utf-8"), "utf-8"),
     (
@@ -84,7 +86,7 @@ ENCODINGS = [
 
 @pytest.mark.parametrize(("case", "encode", "codec"), ENCODINGS, ids=[e[0] for e in ENCODINGS])
 def test_xml_in_every_encoding_the_specification_names_reads_the_same(
-    case: str, encode, codec: str
+    case: str, encode: Callable[[str], bytes], codec: str
 ) -> None:
     # A non-ASCII job title shows that the characters, not only the markup, were decoded.
     text = example().replace(

@@ -5,12 +5,14 @@ supersede; the same timecard twice is a duplicate; unknown people are reported."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from gateway.localkafka import LocalKafka
 from tests.kafka_reader import headers_of, read_topic
 from tests.standards import setu_dir
+from tests.uploads.conftest import UploadGatewayFactory
 from tests.uploads.test_rejections import HEADER, P, row
 
 
@@ -18,7 +20,7 @@ def examples(folder: str, name: str) -> bytes:
     return (setu_dir() / "setu" / "examples" / folder / name).read_bytes()
 
 
-def typed(records: list, short: str) -> list[dict]:
+def typed(records: list[Any], short: str) -> list[dict[str, Any]]:
     return [
         json.loads(r.value)
         for r in records
@@ -28,7 +30,7 @@ def typed(records: list, short: str) -> list[dict]:
 
 @pytest.mark.kafka
 async def test_assignment_then_timecard_from_the_official_examples(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     # The payroll export names worker 179943169 (the Assignment's HumanResourceId) with a BSN.
     teach = (
@@ -76,7 +78,7 @@ async def test_assignment_then_timecard_from_the_official_examples(
 
 @pytest.mark.kafka
 async def test_correction_timecard_supersedes_and_a_repeated_timecard_is_a_duplicate(
-    make_upload_gateway, kafka: LocalKafka
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka
 ) -> None:
     # Another agency knows the timecard's person id (23456) from its hours export.
     teach = (
@@ -128,7 +130,9 @@ async def test_correction_timecard_supersedes_and_a_repeated_timecard_is_a_dupli
     assert [line["hours"] for line in value["lines"]] == ["8.00", "1.00"]
 
 
-async def test_v2_json_assignment_through_the_upload_channel(make_upload_gateway) -> None:
+async def test_v2_json_assignment_through_the_upload_channel(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     teach = (
         b"Employee ID,Sofinummer,Assignment,Date,Hour type,Hours,Percentage,Rate\n"
         b"29b2b0713de,234567818,UW-2,2026-11-09,regular,7.50,100,\n"

@@ -16,7 +16,7 @@ from gateway.localkafka import LocalKafka
 from schemas.registry import BY_TYPE
 from tests.conftest import PERSON_KEY_SECRET
 from tests.kafka_reader import headers_of, read_topic
-from tests.uploads.conftest import SAMPLE_SENDERS, SAMPLES
+from tests.uploads.conftest import SAMPLE_SENDERS, SAMPLES, UploadGatewayFactory
 
 EXPECTED = Path(__file__).parent / "expected"
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_every_shipped_profile_has_a_sample_and_a_section_in_the_docs() -> None:
 @pytest.mark.kafka
 @pytest.mark.parametrize("sample", sorted(SAMPLE_SENDERS))
 async def test_shipped_sample_publishes_the_expected_messages(
-    make_upload_gateway, kafka: LocalKafka, sample: str
+    make_upload_gateway: UploadGatewayFactory, kafka: LocalKafka, sample: str
 ) -> None:
     expected = json.loads((EXPECTED / sample.replace(".csv", ".json")).read_text("utf-8"))
     async with make_upload_gateway(kafka=kafka) as gw:

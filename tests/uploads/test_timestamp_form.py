@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests import stuf_messages as m
-from tests.uploads.conftest import SAMPLES, UPLOAD_KEYS
+from tests.uploads.conftest import SAMPLES, UPLOAD_KEYS, UploadGatewayFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 ONE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
@@ -27,7 +27,7 @@ def auth(client: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {UPLOAD_KEYS[client]}"}
 
 
-async def test_every_api_timestamp_has_one_form(make_upload_gateway) -> None:
+async def test_every_api_timestamp_has_one_form(make_upload_gateway: UploadGatewayFactory) -> None:
     found: dict[str, list[str]] = {}
     async with make_upload_gateway(stuf_inbox_enabled=False) as gw:
 

@@ -4,8 +4,10 @@ official StUF 03.01 envelope instead of the gateway's own subset."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
@@ -36,4 +38,5 @@ def gateway_schemas_on_official(workdir: str) -> etree.XMLSchema:
 
 
 def assert_valid(schema: etree.XMLSchema, element: etree._Element) -> None:
-    assert schema.validate(element), [str(e) for e in schema.error_log]
+    # lxml-stubs declare the error log without its iteration.
+    assert schema.validate(element), [str(e) for e in cast(Iterable[object], schema.error_log)]

@@ -12,7 +12,10 @@ from lxml import etree
 
 from adapters.base import Draft, TranslationError
 from adapters.stuf import adapter
+from schemas.candidate import CandidateWithdrawnData
+from schemas.person import PersonChangedData
 from tests import stuf_messages as m
+from tests.drafts import data_as
 
 V = m.V
 
@@ -128,12 +131,14 @@ def test_w_address_group_is_replaced_whole() -> None:
             ("postcode", "1017GB"),
             ("woonplaatsnaam", "Amsterdam"),
         ],
-        **{
-            "StUF:tijdvakGeldigheid": [
-                ("StUF:beginGeldigheid", "20270101"),
-                ("StUF:eindGeldigheid", V(nil=True)),
-            ]
-        },
+        **m.Geldigheid(
+            {
+                "StUF:tijdvakGeldigheid": [
+                    ("StUF:beginGeldigheid", "20270101"),
+                    ("StUF:eindGeldigheid", V(nil=True)),
+                ]
+            }
+        ),
     )
     out = data(m.kandidaat_lk01("W-6", m.kandidaat(), new, mutatiesoort="W"))
     assert out["address"] == {
@@ -221,7 +226,7 @@ def test_v_kandidaat_withdraws_and_plaatsing_ends() -> None:
         )
     )
     assert withdrawn.event.short_type == "candidate.withdrawn"
-    assert withdrawn.data.withdrawn_on == date(2027, 1, 1)  # type: ignore[attr-defined]
+    assert data_as(withdrawn, CandidateWithdrawnData).withdrawn_on == date(2027, 1, 1)
     [ended] = drafts(
         m.plaatsing_lk01(
             "V-2", m.plaatsing(datumEinde="20270301", redenEinde="regulierWerk"), mutatiesoort="V"
@@ -249,10 +254,14 @@ def test_nps_name_death_and_address_changes() -> None:
             ("begindatumVerblijf", "20261115"),
         ],
     )
-    found = {d.data.change: d.data for d in drafts(m.nps_lk01("N-1", m.persoon(), new))}  # type: ignore[attr-defined]
-    assert found["name"].name.surname == "Jansen"
+    found: dict[str, PersonChangedData] = {}
+    for draft in drafts(m.nps_lk01("N-1", m.persoon(), new)):
+        assert isinstance(draft.data, PersonChangedData)
+        found[draft.data.change] = draft.data
+    name, address = found["name"].name, found["address"].address
+    assert name is not None and name.surname == "Jansen"
     assert found["death"].date_of_death == date(2026, 11, 20)
-    assert found["address"].address.city == "Rotterdam"
+    assert address is not None and address.city == "Rotterdam"
     assert found["address"].effective_date == date(2026, 11, 15)
     assert {d.municipality for d in found.values()} == {"0363"}
 

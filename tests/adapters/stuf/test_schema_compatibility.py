@@ -104,7 +104,7 @@ def test_every_own_xsd_type_name_exists_in_the_official_envelope() -> None:
     theirs = etree.parse(str(stuf_dir() / "0301" / "stuf0301.xsd"))
     xs = "{http://www.w3.org/2001/XMLSchema}"
 
-    def names(tree: etree._ElementTree) -> set[tuple[str, str]]:
+    def names(tree: etree._ElementTree) -> set[tuple[str, str | None]]:
         return {(el.tag, el.get("name")) for el in tree.getroot() if el.get("name")}
 
     missing = names(ours) - names(theirs)

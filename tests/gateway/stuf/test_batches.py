@@ -13,7 +13,7 @@ import pytest
 
 from gateway.localkafka import LocalKafka
 from tests import stuf_messages as m
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, GatewayFactory
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import bsn_list
 from tests.waiting import eventually
@@ -71,7 +71,7 @@ async def wait_finished(gw: Any, batch_id: str, timeout: float = 600) -> dict[st
 
 
 async def test_ten_thousand_kennisgevingen_valid_published_invalid_reported(
-    make_gateway, kafka: LocalKafka
+    make_gateway: GatewayFactory, kafka: LocalKafka
 ) -> None:
     data, broken = ten_thousand()
     async with make_gateway(kafka=kafka, stuf_inbox_enabled=False) as gw:
@@ -113,7 +113,7 @@ async def test_ten_thousand_kennisgevingen_valid_published_invalid_reported(
 
 
 async def test_a_reprocessed_batch_publishes_nothing_twice_and_keeps_person_order(
-    make_gateway,
+    make_gateway: GatewayFactory,
 ) -> None:
     bsn = "111222333"
     enrol = m.kandidaat_lk01("P-1", m.kandidaat(bsn=bsn))
@@ -153,7 +153,9 @@ async def test_a_reprocessed_batch_publishes_nothing_twice_and_keeps_person_orde
         assert await gw.count() == 3
 
 
-async def test_inbox_directory_and_a_broken_file(make_gateway, tmp_path: Path) -> None:
+async def test_inbox_directory_and_a_broken_file(
+    make_gateway: GatewayFactory, tmp_path: Path
+) -> None:
     async with make_gateway(stuf_inbox_poll_seconds=0.2) as gw:
         inbox = gw.settings.data_dir / "inbox" / "gemeente-amsterdam"
         inbox.mkdir(parents=True)

@@ -6,6 +6,7 @@ for ops. Every fault body is valid against the official stuf0301.xsd."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Unpack
 
 import pytest
 from lxml import etree
@@ -14,7 +15,8 @@ from gateway.localkafka import LocalKafka
 from tests import stuf_messages as m
 from tests.adapters.stuf.official import assert_valid, official_stuf0301
 from tests.adapters.test_xmlsafe import LAUGHS, XXE
-from tests.stuf_server import StufServer, body_element, stuf_server
+from tests.stuf_server import PostOptions, StufServer, body_element, stuf_server
+from tests.xpath import elements, texts
 
 pytestmark = pytest.mark.kafka
 
@@ -22,17 +24,19 @@ NS = {"StUF": m.STUF}
 
 
 def fault_of(
-    server: StufServer, body: bytes, *, expect_status: int = 500, **kw: object
+    server: StufServer, body: bytes, *, expect_status: int = 500, **kw: Unpack[PostOptions]
 ) -> etree._Element:
-    response = server.post(body, **kw)  # type: ignore[arg-type]
+    response = server.post(body, **kw)
     assert response.status_code == expect_status, response.text
     text = response.text
     assert "Traceback" not in text and 'File "' not in text
     return etree.fromstring(response.content)
 
 
-def stuf_code(envelope: etree._Element, berichtcode: str = "Fo03") -> tuple[str, str, str]:
-    body = envelope.xpath(f"//StUF:{berichtcode}Bericht", namespaces=NS)[0]
+def stuf_code(
+    envelope: etree._Element, berichtcode: str = "Fo03"
+) -> tuple[str | None, str | None, str]:
+    body = elements(envelope, f"//StUF:{berichtcode}Bericht", NS)[0]
     assert_valid(official_stuf0301(), body)
     return (
         body.findtext("StUF:body/StUF:code", namespaces=NS),
@@ -145,9 +149,9 @@ async def test_wsdl_and_xsds_are_served(store_url: str, tmp_path: Path) -> None:
         wsdl = requests.get(server.url + "/stuf/v1/flextensie?wsdl", timeout=10)
         assert wsdl.status_code == 200
         root = etree.fromstring(wsdl.content)
-        actions = root.xpath("//*[local-name()='operation']/@soapAction")
+        actions = texts(root, "//*[local-name()='operation']/@soapAction")
         assert f"{m.FX}/kandidaatLk01" in actions and f"{m.BG}/npsLk01" in actions
-        for location in root.xpath("//*[local-name()='import']/@schemaLocation"):
+        for location in texts(root, "//*[local-name()='import']/@schemaLocation"):
             assert requests.get(location, timeout=10).status_code == 200
         assert (
             requests.get(server.url + "/stuf/v1/xsd/../settings.py", timeout=10).status_code == 404
