@@ -1,0 +1,212 @@
+"""Acceptance 5 of issue 10: the relay publishes over mutual TLS and over SASL_SSL (SCRAM) to a
+real broker with those listeners; a wrong client certificate or password fails readiness with
+a clear reason and a log line, and loses nothing: the message stays queued and is published
+once a relay with the right settings runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.kafka_client import client_options
+from gateway.localkafka import LocalKafka
+from gateway.log import configure_logging
+from gateway.settings import Settings
+from tests.conftest import new_broker
+from tests.kafka_reader import headers_of, read_topic
+from tests.samples import placement_started
+from tests.services.postgres import free_port
+from tests.tls_certs import Pki, make_pki
+
+pytestmark = pytest.mark.kafka
+
+SCRAM_USER = ("flexgw", "s3cret-for-tests")
+
+
+@pytest.fixture(scope="module")
+def secure_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalKafka, Pki]]:
+    pki = make_pki(tmp_path_factory.mktemp("pki"))
+    plain = new_broker(tmp_path_factory.mktemp("kafka-secure"))
+    ports = {plain.port, plain.controller_port}
+    extra: list[int] = []
+    while len(extra) < 2:
+        port = free_port()
+        if port not in ports:
+            ports.add(port)
+            extra.append(port)
+    broker = LocalKafka(
+        home=plain.home,
+        cache=plain.cache,
+        port=plain.port,
+        controller_port=plain.controller_port,
+        tls=pki.broker,
+        ssl_port=extra[0],
+        sasl_ssl_port=extra[1],
+        scram_users=(SCRAM_USER,),
+    )
+    broker.up()  # raises (fails the tests) when Kafka cannot start
+    yield broker, pki
+    broker.down()
+
+
+def mutual_tls(broker: LocalKafka, pki: Pki, *, stranger: bool = False) -> dict[str, Any]:
+    return {
+        "kafka_bootstrap_servers": f"127.0.0.1:{broker.ssl_port}",
+        "kafka_security_protocol": "SSL",
+        "kafka_ssl_cafile": pki.ca,
+        "kafka_ssl_certfile": pki.stranger_cert if stranger else pki.client_cert,
+        "kafka_ssl_keyfile": pki.stranger_key if stranger else pki.client_key,
+    }
+
+
+def scram(broker: LocalKafka, pki: Pki, *, password: str = SCRAM_USER[1]) -> dict[str, Any]:
+    return {
+        "kafka_bootstrap_servers": f"127.0.0.1:{broker.sasl_ssl_port}",
+        "kafka_security_protocol": "SASL_SSL",
+        "kafka_ssl_cafile": pki.ca,
+        "kafka_sasl_mechanism": "SCRAM-SHA-256",
+        "kafka_sasl_username": SCRAM_USER[0],
+        "kafka_sasl_password": password,
+    }
+
+
+async def until(check: Callable[[], Awaitable[Any]], timeout: float = 60.0) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.2)
+
+
+async def readyz(gw: Any) -> dict[str, Any]:
+    response = await gw.client.get("/readyz")
+    body: dict[str, Any] = response.json()
+    body["http_status"] = response.status_code
+    return body
+
+
+@pytest.mark.parametrize("how", ["ssl", "sasl_ssl"])
+async def test_relay_publishes_over_secured_listener(
+    make_gateway, secure_kafka: tuple[LocalKafka, Pki], how: str
+) -> None:
+    broker, pki = secure_kafka
+    security = mutual_tls(broker, pki) if how == "ssl" else scram(broker, pki)
+    async with make_gateway(kafka=broker, **security) as gw:
+        response = await gw.post(placement_started(), as_client="flexwerk-uitzend")
+        assert response.status_code == 202
+        [message_id] = response.json()["message_ids"]
+        await gw.wait_drained()
+        assert await gw.count("published") == 1
+        ready = await until(
+            lambda: _ready_when(gw, lambda body: body["http_status"] == 200), timeout=30
+        )
+        assert ready["checks"]["kafka"] == {"ok": True}
+    # Read back over the plain listener: the record is there, once.
+    records = await read_topic(broker.bootstrap, gw.topic)
+    assert [headers_of(r)["ce_id"] for r in records] == [message_id]
+
+
+@pytest.mark.parametrize("how", ["stranger-certificate", "wrong-password"])
+async def test_wrong_credentials_fail_readiness_and_lose_nothing(
+    make_gateway,
+    secure_kafka: tuple[LocalKafka, Pki],
+    how: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broker, pki = secure_kafka
+    configure_logging("info", "json")  # structlog through stdlib logging, as in production
+    topic = f"test.{uuid.uuid4().hex[:12]}"
+    if how == "stranger-certificate":
+        wrong, right = mutual_tls(broker, pki, stranger=True), mutual_tls(broker, pki)
+    else:
+        wrong, right = scram(broker, pki, password="not-the-password"), scram(broker, pki)
+
+    with caplog.at_level(logging.INFO, logger="gateway.kafka"):
+        async with make_gateway(kafka=broker, default_topic=topic, **wrong) as gw:
+            response = await gw.post(placement_started(), as_client="flexwerk-uitzend")
+            assert response.status_code == 202
+            [message_id] = response.json()["message_ids"]
+            body = await until(
+                lambda: _ready_when(gw, lambda b: "reason" in b["checks"]["kafka"]), timeout=30
+            )
+            assert body["http_status"] == 503
+            reason = body["checks"]["kafka"]["reason"]
+            assert gw.ctx.relay is not None
+            assert not gw.ctx.relay.broker_ok
+            assert await gw.count("queued") == 1
+            assert await gw.count("published") == 0
+    if how == "stranger-certificate":
+        assert "TLS" in reason or "certificate" in reason
+    else:
+        assert "SASL authentication failed" in reason
+    assert str(broker.sasl_ssl_port if how == "wrong-password" else broker.ssl_port) in reason
+    assert SCRAM_USER[1] not in reason and "not-the-password" not in reason
+    logged = [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == "kafka_not_ready"
+    ]
+    assert logged and logged[0]["reason"] == reason
+    assert not await read_topic(broker.bootstrap, topic, timeout=3)
+
+    # Settings fixed, a new relay on the same store: the queued message goes out, once.
+    async with make_gateway(kafka=broker, default_topic=topic, **right) as gw:
+        await gw.wait_drained()
+        assert await gw.count("published") == 1
+        await until(lambda: _ready_when(gw, lambda b: b["http_status"] == 200), timeout=30)
+    records = await read_topic(broker.bootstrap, topic)
+    assert [headers_of(r)["ce_id"] for r in records] == [message_id]
+
+
+async def _ready_when(gw: Any, predicate: Callable[[dict[str, Any]], bool]) -> Any:
+    body = await readyz(gw)
+    return body if predicate(body) else None
+
+
+def test_client_options_carry_tls_and_sasl(tmp_path: Path) -> None:
+    pki = make_pki(tmp_path / "pki")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        kafka_bootstrap_servers="kafka-1:9093,kafka-2:9093",
+        kafka_security_protocol="SASL_SSL",
+        kafka_ssl_cafile=pki.ca,
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="gw",
+        kafka_sasl_password="pw",
+    )
+    options = client_options(settings)
+    assert options["bootstrap_servers"] == "kafka-1:9093,kafka-2:9093"
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("gw", "pw")
+    assert options["ssl_context"].check_hostname
+    plain = client_options(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert plain == {"bootstrap_servers": "127.0.0.1:9092", "security_protocol": "PLAINTEXT"}
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"kafka_security_protocol": "SASL_SSL"}, "FLEXGW_KAFKA_SASL_USERNAME"),
+        ({"kafka_ssl_certfile": "client.pem"}, "FLEXGW_KAFKA_SSL_KEYFILE"),
+        (
+            {"kafka_topic_replication_factor": 1, "kafka_topic_min_insync_replicas": 2},
+            "MIN_INSYNC_REPLICAS",
+        ),
+    ],
+)
+def test_incomplete_kafka_security_settings_are_refused(
+    values: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings(_env_file=None, **values)  # type: ignore[call-arg]
