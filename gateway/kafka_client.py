@@ -17,8 +17,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.conn import create_conn
 from aiokafka.errors import (
+    AuthenticationFailedError,
     KafkaError,
-    SaslAuthenticationFailedError,
+    SaslAuthenticationFailed,
     TopicAlreadyExistsError,
     UnsupportedSaslMechanismError,
 )
@@ -103,7 +104,10 @@ def _reason(exc: BaseException) -> str:
             return f"TLS: the broker's certificate is not trusted ({err.verify_message})"
         if isinstance(err, ssl.SSLError):
             return f"TLS handshake failed ({err.reason or err}); check the client certificate"
-        if isinstance(err, SaslAuthenticationFailedError | UnsupportedSaslMechanismError):
+        if isinstance(
+            err,
+            SaslAuthenticationFailed | AuthenticationFailedError | UnsupportedSaslMechanismError,
+        ):
             return f"SASL authentication failed ({err})"
         if isinstance(err, ConnectionResetError | BrokenPipeError):
             # A broker requiring a client certificate drops a TLS 1.3 client it rejected.
