@@ -321,8 +321,10 @@ def kafka_topics_ensure(
     import json
 
     from gateway.kafka_client import ensure_topics
+    from gateway.log import configure_logging
 
     settings = _settings(data_dir)
+    configure_logging(settings.log_level, settings.log_format)  # stderr; stdout is the report
     try:
         reports = asyncio.run(ensure_topics(settings, create=not check_only))
     except Exception as exc:

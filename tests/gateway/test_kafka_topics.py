@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.localkafka import LocalKafka
+from gateway.log import configure_logging
 from tests.samples import placement_started
 
 pytestmark = pytest.mark.kafka
@@ -62,7 +64,15 @@ def topic_env(kafka: LocalKafka, topic: str, dlq: str, **extra: str) -> dict[str
     }
 
 
-async def test_topics_ensure_creates_as_configured(kafka: LocalKafka, tmp_path) -> None:
+@pytest.fixture
+def _logging_restored() -> Iterator[None]:
+    """The CLI points logging at the runner's stderr, which is closed after the run."""
+    yield
+    configure_logging("info", "json")
+
+
+@pytest.mark.usefixtures("_logging_restored")
+async def test_topics_ensure_creates_as_configured(kafka: LocalKafka, tmp_path: Path) -> None:
     topic, dlq = f"test.{uuid.uuid4().hex[:12]}", f"test.{uuid.uuid4().hex[:12]}.dlq"
     env = topic_env(kafka, topic, dlq, FLEXGW_DATA_DIR=str(tmp_path))
     runner = CliRunner()
@@ -135,6 +145,7 @@ async def test_topic_below_minimums_fails_readiness(
         "dlq_topic": dlq,
         "kafka_topics_ensure": True,
         "kafka_topic_min_insync_replicas": 1,
+        "kafka_topic_retention_ms": 24 * 3600 * 1000,  # what the local broker gives a topic
         **minimums,
     }
     async with make_gateway(kafka=kafka, **settings) as gw:
