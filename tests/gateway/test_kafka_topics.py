@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from typer.testing import CliRunner
 
@@ -164,3 +164,16 @@ async def test_topic_below_minimums_fails_readiness(
         assert check == {"ok": False, "reason": f"{topic}: {reason}; {dlq}: {reason}"}
         assert gw.ctx.relay is not None and not gw.ctx.relay.running
         assert await gw.count("queued") == 1
+
+        if existing["num_partitions"] < minimums["kafka_topic_partitions"]:
+            # The operator fixes the topic (on a topic still empty: partitions move keys):
+            # the guard's next check starts the relay, and the queued message goes out.
+            async with admin_client(kafka) as admin:
+                await admin.create_partitions(
+                    {name: NewPartitions(total_count=4) for name in (topic, dlq)}
+                )
+            await gw.wait_drained(timeout=60)
+            assert gw.ctx.relay.running
+            assert await gw.count("published") == 1
+            ready = await gw.client.get("/readyz")
+            assert ready.json()["checks"]["kafka_topics"]["ok"] is True
