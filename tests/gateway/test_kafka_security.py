@@ -13,13 +13,16 @@ from typing import Any
 
 import orjson
 import pytest
+from typer.testing import CliRunner
 
+from gateway.cli import app
 from gateway.kafka_client import client_options
 from gateway.localkafka import LocalKafka
 from gateway.log import configure_logging
 from gateway.settings import Settings
 from tests.conftest import new_broker
 from tests.kafka_reader import headers_of, read_topic
+from tests.ops.helpers import report_on_dlq
 from tests.samples import placement_started
 from tests.services.postgres import free_port
 from tests.tls_certs import Pki, make_pki
@@ -101,7 +104,11 @@ async def test_relay_publishes_over_secured_listener(
 ) -> None:
     broker, pki = secure_kafka
     security = mutual_tls(broker, pki) if how == "ssl" else scram(broker, pki)
-    async with make_gateway(kafka=broker, **security) as gw:
+    topic = f"test.{uuid.uuid4().hex[:12]}"
+    dlq = f"{topic}.dlq"
+    async with make_gateway(
+        kafka=broker, default_topic=topic, dlq_topic=dlq, dlq_poll_seconds=0.2, **security
+    ) as gw:
         response = await gw.post(placement_started(), as_client="flexwerk-uitzend")
         assert response.status_code == 202
         [message_id] = response.json()["message_ids"]
@@ -111,9 +118,31 @@ async def test_relay_publishes_over_secured_listener(
             lambda: _ready_when(gw, lambda body: body["http_status"] == 200), timeout=30
         )
         assert ready["checks"]["kafka"] == {"ok": True}
+
+        # The dead-letter consumer reads over the same secured listener.
+        await report_on_dlq(
+            broker.bootstrap,
+            dlq,
+            {
+                "ce_id": message_id,
+                "__connect.errors.exception.class.name": "nl.backoffice.UnknownAssignment",
+                "__connect.errors.exception.message": "assignment not known",
+            },
+        )
+        await until(lambda: gw.count("failed"), timeout=30)
+
     # Read back over the plain listener: the record is there, once.
-    records = await read_topic(broker.bootstrap, gw.topic)
+    records = await read_topic(broker.bootstrap, topic)
     assert [headers_of(r)["ce_id"] for r in records] == [message_id]
+
+    # `flexgw kafka tail` connects with the same settings (FLEXGW_KAFKA_*).
+    env = {f"FLEXGW_{name.upper()}": str(value) for name, value in security.items()}
+    tail = await asyncio.to_thread(
+        CliRunner().invoke, app, ["kafka", "tail", "--topic", topic, "--limit", "1"], env=env
+    )
+    assert tail.exit_code == 0, tail.output
+    [line] = tail.stdout.splitlines()
+    assert orjson.loads(line)["headers"]["ce_id"] == message_id
 
 
 @pytest.mark.parametrize("how", ["stranger-certificate", "wrong-password"])
