@@ -128,12 +128,21 @@ async def test_topics_ensure_creates_as_configured(kafka: LocalKafka, tmp_path: 
             {"kafka_topic_partitions": 4, "kafka_topic_replication_factor": 2},
             "replication factor 1, below the minimum 2",
         ),
+        (
+            {
+                "num_partitions": 4,
+                "replication_factor": 1,
+                "topic_configs": {"retention.ms": "3600000"},
+            },
+            {"kafka_topic_partitions": 4, "kafka_topic_replication_factor": 1},
+            "retention.ms 3600000, shorter than the minimum 86400000",
+        ),
     ],
 )
 async def test_topic_below_minimums_fails_readiness(
     make_gateway,
     kafka: LocalKafka,
-    existing: dict[str, int],
+    existing: dict[str, Any],
     minimums: dict[str, int],
     reason: str,
 ) -> None:
