@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
-from gateway.kafka_client import client_options
+from gateway.kafka_client import client_options, probe_kafka
 from gateway.localkafka import LocalKafka
 from gateway.log import configure_logging
 from gateway.settings import Settings
@@ -238,3 +238,18 @@ def test_incomplete_kafka_security_settings_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def test_probe_names_an_untrusted_broker_certificate(
+    secure_kafka: tuple[LocalKafka, Pki],
+) -> None:
+    broker, pki = secure_kafka
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        # Trusting only another CA's certificate: the broker's own is not trusted.
+        **{**mutual_tls(broker, pki), "kafka_ssl_cafile": pki.stranger_cert},
+    )
+    reason = await probe_kafka(settings, seconds=5)
+    assert reason is not None
+    assert f"127.0.0.1:{broker.ssl_port}: TLS: the broker's certificate is not trusted" in reason
+    assert await probe_kafka(Settings(_env_file=None, **mutual_tls(broker, pki))) is None  # type: ignore[call-arg]
