@@ -6,6 +6,7 @@ readiness false, with the reason."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -14,13 +15,13 @@ from typing import Any
 
 import orjson
 import pytest
+import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.localkafka import LocalKafka
-from gateway.log import configure_logging
 from tests.samples import placement_started
 
 pytestmark = pytest.mark.kafka
@@ -68,7 +69,8 @@ def topic_env(kafka: LocalKafka, topic: str, dlq: str, **extra: str) -> dict[str
 def _logging_restored() -> Iterator[None]:
     """The CLI points logging at the runner's stderr, which is closed after the run."""
     yield
-    configure_logging("info", "json")
+    structlog.reset_defaults()
+    logging.getLogger().handlers.clear()
 
 
 @pytest.mark.usefixtures("_logging_restored")
