@@ -18,6 +18,7 @@ from gateway.channels import Channel, load_channels
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
 from gateway.intake import Intake
+from gateway.kafka_client import TopicGuard
 from gateway.keys import person_key_secret
 from gateway.metrics import Metrics
 from gateway.ops.wiring import install_ops
@@ -98,7 +99,14 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if ctx.settings.auto_migrate:
             await upgrade(ctx.store)
-        if ctx.relay is not None:
+        guard = None
+        if ctx.settings.kafka_topics_ensure:
+            # The relay starts only once the topics meet the configured minimums.
+            relay = ctx.relay
+            guard = TopicGuard(ctx.settings, on_fit=relay.start if relay else lambda: None)
+            ctx.readiness["kafka_topics"] = guard.check
+            guard.start()
+        elif ctx.relay is not None:
             ctx.relay.start()
         for channel in ctx.channels.values():
             await channel.start()
@@ -109,6 +117,8 @@ def create_app(settings: Settings, *, context: GatewayContext | None = None) -> 
             await ops.stop()
             for channel in reversed(list(ctx.channels.values())):
                 await channel.stop()
+            if guard is not None:
+                await guard.stop()
             if ctx.relay is not None:
                 await ctx.relay.stop()
             await ctx.intake.close()

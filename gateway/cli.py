@@ -28,9 +28,11 @@ db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 kafka_app = typer.Typer(
     help="A local Apache Kafka broker (KRaft, single node).", no_args_is_help=True
 )
+topics_app = typer.Typer(help="The gateway's Kafka topics.", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kafka_app, name="kafka")
+kafka_app.add_typer(topics_app, name="topics")
 app.add_typer(clients_app, name="clients")
 app.add_typer(messages_app, name="messages")
 app.add_typer(quarantine_app, name="quarantine")
@@ -104,6 +106,7 @@ def _serve(settings: Settings) -> None:
 @app.command("relay")
 def relay_command(data_dir: DataDir = None) -> None:
     """Run only the relay (outbox -> Kafka), e.g. beside `serve --no-relay`."""
+    from gateway.kafka_client import TopicGuard
     from gateway.log import configure_logging
     from gateway.metrics import Metrics
     from gateway.relay import Relay, producer_factory
@@ -125,8 +128,13 @@ def relay_command(data_dir: DataDir = None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        relay.start()
+        guard = TopicGuard(settings, on_fit=relay.start)
+        if settings.kafka_topics_ensure:
+            guard.start()  # the relay starts once the topics meet the minimums
+        else:
+            relay.start()
         await stop.wait()
+        await guard.stop()
         await relay.stop()
         await store.dispose()
 
@@ -203,7 +211,9 @@ def kafka_status(data_dir: DataDir = None, home: KafkaHome = None, port: KafkaPo
 @kafka_app.command("tail")
 def kafka_tail(
     topic: Annotated[str, typer.Option(help="Topic to read.")] = "flextensie.placements.v1",
-    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = "127.0.0.1:9092",
+    bootstrap: Annotated[
+        str | None, typer.Option(help="Kafka bootstrap servers [FLEXGW_KAFKA_BOOTSTRAP_SERVERS].")
+    ] = None,
     from_beginning: Annotated[
         bool, typer.Option("--from-beginning", help="Start at the oldest record instead.")
     ] = False,
@@ -221,6 +231,12 @@ def kafka_tail(
     import json
 
     from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from gateway.kafka_client import client_options
+
+    # TLS and SASL as configured for the gateway (FLEXGW_KAFKA_*).
+    settings = _settings(kafka_bootstrap_servers=bootstrap)
+    bootstrap = settings.kafka_bootstrap_servers
 
     def show(record: Any) -> None:
         typer.echo(
@@ -262,7 +278,7 @@ def kafka_tail(
 
     async def run() -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+            **client_options(settings), group_id=None, enable_auto_commit=False
         )
         await consumer.start()
         try:
@@ -292,6 +308,45 @@ def kafka_tail(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+@topics_app.command("ensure")
+def kafka_topics_ensure(
+    data_dir: DataDir = None,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Only compare existing topics; create nothing.")
+    ] = False,
+) -> None:
+    """Create the gateway's topics (default, routed, dead-letter) with the configured
+    partitions, replication factor, min.insync.replicas, retention and compression, and check
+    existing ones against those minimums (FLEXGW_KAFKA_TOPIC_*). Exit 1 when one breaks them."""
+    import json
+
+    from gateway.kafka_client import ensure_topics
+    from gateway.log import configure_logging
+
+    settings = _settings(data_dir)
+    configure_logging(settings.log_level, settings.log_format)  # stderr; stdout is the report
+    try:
+        reports = asyncio.run(ensure_topics(settings, create=not check_only))
+    except Exception as exc:
+        typer.secho(f"Kafka: {type(exc).__name__}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    for report in reports:
+        typer.echo(
+            json.dumps(
+                {
+                    "topic": report.name,
+                    "created": report.created,
+                    "partitions": report.partitions,
+                    "replication_factor": report.replication_factor,
+                    "configs": report.configs,
+                    "violations": report.violations,
+                }
+            )
+        )
+    if not all(r.ok for r in reports):
+        raise typer.Exit(1)
 
 
 @kafka_app.command(

@@ -11,6 +11,7 @@ from gateway.auth import ClientRegistry
 from gateway.channels import Channel
 from gateway.events import EventFactory
 from gateway.intake import Intake
+from gateway.kafka_client import KafkaProbe
 from gateway.metrics import Metrics
 from gateway.relay import Relay
 from gateway.settings import Settings
@@ -34,6 +35,8 @@ class GatewayContext:
     #: Extra /readyz checks channels register (name -> check); informational unless a check
     #: returns ``{"ok": False, ...}``.
     readiness: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    #: The /readyz Kafka probe (connects with the configured TLS/SASL), made on first use.
+    kafka_probe: KafkaProbe | None = None
 
     def adapter(self, name: str) -> Adapter:
         try:

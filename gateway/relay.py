@@ -32,6 +32,7 @@ from aiokafka.errors import (
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from gateway.events import kafka_headers
+from gateway.kafka_client import client_options
 from gateway.metrics import Metrics
 from gateway.partitioning import partition_hash
 from gateway.settings import Settings
@@ -115,7 +116,7 @@ class _Outcome:
 def producer_factory(settings: Settings) -> Callable[[], AIOKafkaProducer]:
     def make() -> AIOKafkaProducer:
         return AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **client_options(settings),
             client_id="flexgw-relay",
             enable_idempotence=True,
             acks="all",

@@ -90,6 +90,44 @@ class Settings(BaseSettings):
     kafka_linger_ms: Annotated[int, Field(ge=0)] = 5
     kafka_compression: Literal["none", "gzip", "lz4", "zstd", "snappy"] = "none"
 
+    # --- Kafka security and topics (docs/configuration.md, docs/delivery.md) ---------------
+    #: How every Kafka client of the gateway (relay, DLQ consumer, readiness, CLI) connects:
+    #: ``SSL`` is TLS (mutual when a client certificate is set), ``SASL_SSL`` SASL over TLS,
+    #: ``SASL_PLAINTEXT`` SASL without TLS (test networks only: the password crosses in clear
+    #: with PLAIN).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    #: PEM file of the CA(s) that signed the brokers' certificates. Empty means the system's.
+    kafka_ssl_cafile: Path | None = None
+    #: PEM files of the gateway's client certificate (chain) and its private key, for brokers
+    #: that require mutual TLS (``ssl.client.auth=required``). Both or neither.
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    #: Password of an encrypted private key.
+    kafka_ssl_key_password: SecretStr | None = None
+    #: SASL mechanism for ``SASL_SSL`` / ``SASL_PLAINTEXT``, with the user's name and password.
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr | None = None
+    #: Create missing topics (default topic, routed topics, DLQ topic) at start-up and check
+    #: existing ones against the minimums below; ``flexgw kafka topics ensure`` does the same
+    #: on demand. A topic below the minimums keeps the relay stopped and readiness false.
+    kafka_topics_ensure: bool = False
+    #: Partitions of a created topic and the fewest an existing one may have. Fixed for the
+    #: life of a topic: adding partitions moves keys, and with them the order per person.
+    kafka_topic_partitions: Annotated[int, Field(ge=1, le=10_000)] = 6
+    #: Replication factor of a created topic and the lowest an existing one may have.
+    kafka_topic_replication_factor: Annotated[int, Field(ge=1, le=32)] = 3
+    #: ``min.insync.replicas`` of a created topic and the lowest an existing one may have:
+    #: with ``acks=all`` an acknowledged record is on at least this many brokers.
+    kafka_topic_min_insync_replicas: Annotated[int, Field(ge=1, le=32)] = 2
+    #: ``retention.ms`` of a created topic and the shortest an existing one may have (-1 is
+    #: unlimited). At least the back office's de-duplication window on ``ce_id``.
+    kafka_topic_retention_ms: Annotated[int, Field(ge=-1)] = 7 * 24 * 3600 * 1000
+    #: ``compression.type`` of a created topic (``producer`` keeps what the relay sends).
+    kafka_topic_compression: Literal[
+        "producer", "uncompressed", "gzip", "lz4", "zstd", "snappy"
+    ] = "producer"
+
     # --- HTTP ----------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
@@ -203,6 +241,23 @@ class Settings(BaseSettings):
                 raise ValueError("production needs FLEXGW_CLIENTS_FILE")
             if not self.database_url.startswith("postgresql"):
                 raise ValueError("production needs a PostgreSQL FLEXGW_DATABASE_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_security_complete(self) -> Self:
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("FLEXGW_KAFKA_SSL_CERTFILE and FLEXGW_KAFKA_SSL_KEYFILE go together")
+        if self.kafka_security_protocol.startswith("SASL_") and (
+            not self.kafka_sasl_username or self.kafka_sasl_password is None
+        ):
+            raise ValueError(
+                f"FLEXGW_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "FLEXGW_KAFKA_SASL_USERNAME and FLEXGW_KAFKA_SASL_PASSWORD"
+            )
+        if self.kafka_topic_min_insync_replicas > self.kafka_topic_replication_factor:
+            raise ValueError(
+                "FLEXGW_KAFKA_TOPIC_MIN_INSYNC_REPLICAS cannot exceed the replication factor"
+            )
         return self
 
     @property

@@ -63,7 +63,9 @@ def settings_for(
         _env_file=None,
         data_dir=data_dir,
         database_url=store_url,
-        kafka_bootstrap_servers=kafka.bootstrap if kafka else "127.0.0.1:1",
+        kafka_bootstrap_servers=overrides.pop(
+            "kafka_bootstrap_servers", kafka.bootstrap if kafka else "127.0.0.1:1"
+        ),
         default_topic=overrides.pop("default_topic", f"test.{uuid.uuid4().hex[:12]}"),
         person_key_secret=PERSON_KEY_SECRET,
         relay_enabled=kafka is not None if relay is None else relay,

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from gateway.api.deps import ContextDep
 from gateway.context import GatewayContext
+from gateway.kafka_client import KafkaProbe
 from gateway.relay import LEASE_NAME
 from gateway.store.lease_repo import lease_holder
 from gateway.store.outbox_repo import outbox_depth
@@ -93,21 +94,15 @@ async def _check_relay(ctx: GatewayContext) -> dict[str, Any]:
 
 
 async def _check_kafka(ctx: GatewayContext) -> dict[str, Any]:
+    if ctx.relay is not None and ctx.relay.broker_ok:
+        return {"ok": True}
+    # Connects as the relay does (TLS, SASL): a wrong certificate or password shows here by
+    # name instead of as a broker that merely looks away.
+    if ctx.kafka_probe is None:
+        ctx.kafka_probe = KafkaProbe(ctx.settings)
+    reason = await ctx.kafka_probe.reason()
+    if reason is not None:
+        return {"ok": False, "reason": reason}
     if ctx.relay is not None:
-        return {"ok": ctx.relay.broker_ok}
-    reachable = await _tcp_reachable(ctx.settings.kafka_bootstrap_servers)
-    return {"ok": reachable}
-
-
-async def _tcp_reachable(bootstrap: str) -> bool:
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2)
-        except (OSError, TimeoutError, ValueError):
-            continue
-        writer.close()
-        with contextlib.suppress(Exception):
-            await writer.wait_closed()
-        return True
-    return False
+        return {"ok": False, "reason": "the relay has not had the broker's answer yet"}
+    return {"ok": True}

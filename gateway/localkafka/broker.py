@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["KAFKA_TOOLS", "KAFKA_VERSION", "KafkaError", "LocalKafka"]
+__all__ = ["KAFKA_TOOLS", "KAFKA_VERSION", "BrokerTls", "KafkaError", "LocalKafka"]
 
 KAFKA_VERSION = "4.4.0"
 POM = Path(__file__).with_name("pom.xml")
@@ -42,6 +42,16 @@ class KafkaError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class BrokerTls:
+    """PEM files of a broker's TLS listeners (KIP-651): ``keystore`` holds the broker's private
+    key (unencrypted PKCS#8) and certificate chain, ``truststore`` the CA(s) whose client
+    certificates the broker accepts."""
+
+    keystore: Path
+    truststore: Path
+
+
+@dataclass(frozen=True)
 class LocalKafka:
     """``home`` holds config, data, log and pid of one broker; ``cache`` the jars (shared)."""
 
@@ -54,6 +64,14 @@ class LocalKafka:
     version: str = KAFKA_VERSION
     #: A JDK to use instead of the ``java`` on PATH (FLEXGW_JAVA_HOME).
     java_home: Path | None = None
+    #: Extra listeners beside PLAINTEXT (the tests of TLS and SASL): ``ssl_port`` an SSL
+    #: listener that requires a client certificate (mutual TLS), ``sasl_ssl_port`` a SASL_SSL
+    #: listener with SCRAM-SHA-256 for ``scram_users`` (name, password), whose credentials are
+    #: written when the storage is formatted. Both need ``tls``.
+    tls: BrokerTls | None = None
+    ssl_port: int | None = None
+    sasl_ssl_port: int | None = None
+    scram_users: tuple[tuple[str, str], ...] = ()
 
     @property
     def bootstrap(self) -> str:
@@ -135,6 +153,7 @@ class LocalKafka:
                     str(config),
                     f"--cluster-id={_cluster_id()}",
                     "--ignore-formatted",
+                    *self._scram_flags(),
                 ],
                 capture_output=True,
                 text=True,
@@ -251,8 +270,47 @@ class LocalKafka:
             "num.io.threads": "2",
             "log.retention.hours": "24",
         }
+        lines.update(self._secure_listeners(lines))
         path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()), encoding="utf-8")
         return path
+
+    def _secure_listeners(self, base: dict[str, str]) -> dict[str, str]:
+        ports = [("SSL", self.ssl_port), ("SASL_SSL", self.sasl_ssl_port)]
+        named = [(name, port) for name, port in ports if port is not None]
+        if not named:
+            return {}
+        if self.tls is None:
+            raise KafkaError("an SSL or SASL_SSL listener needs BrokerTls (keystore, truststore)")
+        endpoints = ",".join(f"{name}://127.0.0.1:{port}" for name, port in named)
+        protocols = ",".join(f"{name}:{name}" for name, _port in named)
+        extra = {
+            "listeners": f"{base['listeners']},{endpoints}",
+            "advertised.listeners": f"{base['advertised.listeners']},{endpoints}",
+            "listener.security.protocol.map": (
+                f"{base['listener.security.protocol.map']},{protocols}"
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.tls.keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(self.tls.truststore),
+        }
+        if self.ssl_port is not None:
+            extra["listener.name.ssl.ssl.client.auth"] = "required"
+        if self.sasl_ssl_port is not None:
+            extra["sasl.enabled.mechanisms"] = "SCRAM-SHA-256"
+            extra["listener.name.sasl_ssl.sasl.enabled.mechanisms"] = "SCRAM-SHA-256"
+            extra["listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"] = (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            )
+        return extra
+
+    def _scram_flags(self) -> list[str]:
+        # KRaft keeps SCRAM credentials in the metadata log: written at format time (KIP-900).
+        return [
+            arg
+            for name, password in self.scram_users
+            for arg in ("--add-scram", f"SCRAM-SHA-256=[name={name},password={password}]")
+        ]
 
     def _log_tail(self, lines: int = 40) -> str:
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -161,14 +161,15 @@ class DlqConsumer:
         self,
         *,
         store: Store,
-        bootstrap_servers: str,
+        kafka_options: Mapping[str, Any],
         topic: str,
         poll_seconds: float = 1.0,
         on_failed: Callable[[int], None] = lambda _n: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
-        self._bootstrap = bootstrap_servers
+        # gateway.kafka_client.client_options: bootstrap servers, TLS and SASL.
+        self._kafka_options = dict(kafka_options)
         self._topic = topic
         self._poll = poll_seconds
         self._on_failed = on_failed
@@ -223,7 +224,7 @@ class DlqConsumer:
     async def _connect(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap,
+                **self._kafka_options,
                 group_id=None,
                 enable_auto_commit=False,
                 # Partitions without a stored position start at their beginning.

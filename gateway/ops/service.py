@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.context import GatewayContext
 from gateway.errors import Forbidden, InvalidMessage, NotFound
+from gateway.kafka_client import client_options
 from gateway.ops.audit import Actor, AuditEntry, query_audit, record_audit
 from gateway.ops.dlq import DlqConsumer
 from gateway.ops.errors import AlreadyAccepted, InvalidSelection
@@ -85,7 +86,7 @@ class OpsService:
         dlq = (
             DlqConsumer(
                 store=ctx.store,
-                bootstrap_servers=settings.kafka_bootstrap_servers,
+                kafka_options=client_options(settings),
                 topic=settings.dlq_topic,
                 poll_seconds=settings.dlq_poll_seconds,
                 on_failed=lambda n: ctx.metrics.failed.labels("back-office").inc(n),
