@@ -111,7 +111,7 @@ def relay_command(data_dir: DataDir = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
 
     async def run() -> None:
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, busy_seconds=settings.store_busy_seconds)
         await upgrade(store)
         relay = Relay(
             store=store,
@@ -141,7 +141,7 @@ def db_upgrade(data_dir: DataDir = None, revision: str = "heads") -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def run() -> None:
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, busy_seconds=settings.store_busy_seconds)
         try:
             await upgrade(store, revision)
         finally:

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL of the store. Empty means the embedded SQLite file
     #: ``<data_dir>/gateway.db``. Production: ``postgresql+asyncpg://user:pw@host/db``.
     database_url: str = ""
+    #: SQLite: how long a write waits for the database's one write lock (held by another
+    #: process, e.g. a stalled relay) before it gives up; intake then answers 503 with
+    #: Retry-After, nothing stored. Not used on PostgreSQL, whose writers do not block whole.
+    store_busy_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     #: TOML file with the clients allowed in (id, role, identity, key hash). Empty means
     #: ``<data_dir>/clients.toml``; see docs/configuration.md.
     clients_file: Path | None = None
