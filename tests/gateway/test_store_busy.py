@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests import stuf_messages as m
 from tests.samples import bsn_list, placement_started
+from tests.stuf_server import body_element, stuf_server
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -46,3 +48,27 @@ async def test_stalled_writer_gives_503_with_retry_after_then_retry_is_accepted(
         assert await gw.count("queued") == 2
         ids = set(before.json()["message_ids"]) | set(retried.json()["message_ids"])
         assert len(ids) == 2
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_stalled_writer_gives_soap_senders_503_with_retry_after(
+    store_url: str, tmp_path: Path
+) -> None:
+    async with stuf_server(
+        store_url, tmp_path / "data", None, relay=False, store_busy_seconds=1.0
+    ) as server:
+        database = store_url.removeprefix("sqlite+aiosqlite:///")
+        stalled = sqlite3.connect(database, isolation_level=None, timeout=1)
+        stalled.execute("BEGIN IMMEDIATE")
+        try:
+            busy = await asyncio.to_thread(server.post, m.soap(m.kandidaat_lk01("B-1")))
+        finally:
+            stalled.rollback()
+            stalled.close()
+        assert busy.status_code == 503, busy.text
+        assert int(busy.headers["Retry-After"]) >= 1
+        assert "Traceback" not in busy.text
+
+        retried = await asyncio.to_thread(server.post, m.soap(m.kandidaat_lk01("B-1")))
+        assert retried.status_code == 200, retried.text
+        assert body_element(retried.content, "Bv03Bericht") is not None
