@@ -259,8 +259,12 @@ def kafka_tail(
             show(record)
 
     async def run() -> None:
+        # read_committed: records of a fenced relay's aborted transactions are not shown.
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
         )
         await consumer.start()
         try:
