@@ -204,9 +204,9 @@ def main() -> None:
         "batch": args.batch,
         "concurrency": args.concurrency,
         "mode": "serve --no-relay + relay process" if args.split else "serve (relay in process)",
-        "rounds": len(rounds),
+        "rounds": len(by_mode["transactions"]),
         "median_round": median,
-        "all_ratios": [r["ratio"] for r in rounds],
+        "all_ratios": [r["ratio"] for r in by_mode["transactions"]],
         "catchup_seconds": round(catchup_seconds, 2),
         "catchup_msgs_per_s": round(total / catchup_seconds),
     }

@@ -275,37 +275,61 @@ class Relay:
         handled = 0
         cursor = 0
         limit = self._settings.relay_batch_size * _PIPELINE_DEPTH
-        while not self._worker.stopping:
-            await self._keep_lease()
-            async with self._store.read() as conn:
-                rows = await fetch_queued(conn, limit, after_seq=cursor)
-            if not rows:
-                break
-            try:
-                producer = await self._ensure_producer()
-                await producer.begin_transaction()
-            except _FENCED as exc:
-                raise LeaseLost(_describe(exc)) from exc
-            except Exception as exc:  # start() fails while the broker is down
-                raise TransientPublishError(_describe(exc)) from exc
-            handed = await self._hand_over(rows)
-            outcome = await self._settle(handed)
-            rejected = len(outcome.failed) > len(handed.failed)
-            if outcome.transient or rejected:
-                # The broker refused part of the batch: the transaction cannot commit.
-                await self._abort(producer)
-                await self._record(
-                    _Outcome([], outcome.failed, outcome.transient, outcome.transient_reason)
-                )
-                if outcome.transient:
-                    raise TransientPublishError(outcome.transient_reason)
-                handled += len(outcome.failed)
-                continue
-            # Shielded: a cancelled round must not split Kafka's commit from the store's.
-            await asyncio.shield(self._commit(producer, outcome))
-            handled += len(outcome.published) + len(outcome.failed)
-            cursor = rows[-1].seq
+        prefetch: asyncio.Task[list[OutboxRow]] | None = None
+        try:
+            while not self._worker.stopping:
+                await self._keep_lease()
+                if prefetch is not None:
+                    rows, prefetch = await prefetch, None
+                else:
+                    rows = await self._fetch(limit, cursor)
+                if not rows:
+                    break
+                # The next batch is read while Kafka acknowledges this one.
+                prefetch = asyncio.create_task(self._fetch(limit, rows[-1].seq))
+                done, committed = await self._transaction(rows)
+                handled += done
+                if committed:
+                    cursor = rows[-1].seq
+                elif prefetch is not None:
+                    prefetch.cancel()
+                    prefetch = None
+        finally:
+            if prefetch is not None:
+                prefetch.cancel()
+                await asyncio.gather(prefetch, return_exceptions=True)
         return handled
+
+    async def _fetch(self, limit: int, after_seq: int) -> list[OutboxRow]:
+        async with self._store.read() as conn:
+            return await fetch_queued(conn, limit, after_seq=after_seq)
+
+    async def _transaction(self, rows: list[OutboxRow]) -> tuple[int, bool]:
+        """One drain batch in one Kafka transaction; returns how many were handled and
+        whether the batch was committed (else what the broker refused is recorded failed and
+        the rest stays queued, to be sent again from the same position)."""
+        try:
+            producer = await self._ensure_producer()
+            await producer.begin_transaction()
+        except _FENCED as exc:
+            raise LeaseLost(_describe(exc)) from exc
+        except Exception as exc:  # start() fails while the broker is down
+            raise TransientPublishError(_describe(exc)) from exc
+        handed = await self._hand_over(rows)
+        outcome = await self._settle(handed)
+        rejected = len(outcome.failed) > len(handed.failed)
+        if outcome.transient or rejected:
+            # The broker refused part of the batch: the transaction cannot commit.
+            await self._abort(producer)
+            await self._record(
+                _Outcome([], outcome.failed, outcome.transient, outcome.transient_reason)
+            )
+            if outcome.transient:
+                raise TransientPublishError(outcome.transient_reason)
+            return len(outcome.failed), False
+        # Shielded: a cancelled round must not split Kafka's commit from the store's.
+        await asyncio.shield(self._commit(producer, outcome))
+        return len(outcome.published) + len(outcome.failed), True
 
     async def _commit(self, producer: AIOKafkaProducer, outcome: _Outcome) -> None:
         now = self._clock()
