@@ -68,6 +68,7 @@ async def test_stalled_writer_gives_soap_senders_503_with_retry_after(
         assert busy.status_code == 503, busy.text
         assert int(busy.headers["Retry-After"]) >= 1
         assert "Traceback" not in busy.text
+        assert "StUF046" in busy.text  # "send again later"
 
         retried = await asyncio.to_thread(server.post, m.soap(m.kandidaat_lk01("B-1")))
         assert retried.status_code == 200, retried.text
