@@ -48,7 +48,7 @@ async def poll(check, what: str, timeout: float) -> None:  # type: ignore[no-unt
         await asyncio.sleep(0.02)
 
 
-@pytest.mark.parametrize("lease_seconds", [2.0])
+@pytest.mark.parametrize("lease_seconds", [2.0, 1.0])
 async def test_a_paused_relay_is_fenced_no_duplicates_no_loss_order_kept(
     make_gateway, kafka: LocalKafka, store_url: str, tmp_path: Path, lease_seconds: float
 ) -> None:
