@@ -9,7 +9,12 @@ and the relay's catch-up after an outage.
 3. catch-up: N messages queued while no relay runs; then `flexgw relay` starts; timed until
    the last record is on the topic.
 
+With ``--compare-transactions`` every round and the catch-up run twice, with the relay's
+Kafka transactions (the default, which fence a relay that lost its lease) and without
+(``FLEXGW_RELAY_TRANSACTIONS=false``), so that their cost is measured in the same run.
+
 Usage: python bench/e2e_throughput.py [--messages 100000] [--batch 1000] [--quick]
+       [--compare-transactions]
 """
 
 from __future__ import annotations
@@ -136,8 +141,16 @@ def main() -> None:
         action="store_true",
         help="run the relay as its own process (serve --no-relay + flexgw relay)",
     )
+    parser.add_argument(
+        "--compare-transactions",
+        action="store_true",
+        help="measure with and without the relay's Kafka transactions in the same run",
+    )
     args = parser.parse_args()
     total = 10_000 if args.quick else args.messages
+    modes: dict[str, dict[str, str]] = {"transactions": {}}
+    if args.compare_transactions:
+        modes["no_transactions"] = {"FLEXGW_RELAY_TRANSACTIONS": "false"}
 
     with workdir("e2e") as tmp, local_broker(tmp / "kafka") as kafka:
         bodies = tmp / "bodies.jsonl"
@@ -147,38 +160,62 @@ def main() -> None:
         # median round is reported.
         for number in range(1 if args.quick else args.rounds):
             raw_rate = asyncio.run(raw_ceiling(kafka.bootstrap, f"bench.raw.{number}", total))
-            measured = measure_gateway(
-                tmp / f"gw{number}", kafka, f"bench.e2e.{number}", bodies, total, args
-            )
-            rounds.append(
-                {
-                    "raw_producer_msgs_per_s": round(raw_rate),
-                    **measured,
-                    "ratio": round(measured["gateway_e2e_msgs_per_s"] / raw_rate, 3),
-                }
-            )
-            print(json.dumps(rounds[-1]), file=sys.stderr)
+            for mode, env in modes.items():
+                measured = measure_gateway(
+                    tmp / f"gw{number}-{mode}",
+                    kafka,
+                    f"bench.e2e.{number}.{mode}",
+                    bodies,
+                    total,
+                    args,
+                    env,
+                )
+                rounds.append(
+                    {
+                        "relay": mode,
+                        "raw_producer_msgs_per_s": round(raw_rate),
+                        **measured,
+                        "ratio": round(measured["gateway_e2e_msgs_per_s"] / raw_rate, 3),
+                    }
+                )
+                print(json.dumps(rounds[-1]), file=sys.stderr)
 
-        with gateway(tmp / "catchup", kafka, topic="bench.catchup", relay=False) as gw:
-            run_loadgen(gw.url, bodies, gw.key, args.concurrency)
-            started = time.perf_counter()
-            with relay_process(tmp / "catchup", kafka, "bench.catchup"):
-                done = asyncio.run(wait_for_records(kafka.bootstrap, "bench.catchup", total))
-        catchup_seconds = done - started
+        catchup: dict[str, float] = {}
+        for mode, env in modes.items():
+            topic = f"bench.catchup.{mode}"
+            data_dir = tmp / f"catchup-{mode}"
+            with gateway(data_dir, kafka, topic=topic, relay=False, extra_env=env) as gw:
+                run_loadgen(gw.url, bodies, gw.key, args.concurrency)
+                started = time.perf_counter()
+                with relay_process(data_dir, kafka, topic, env):
+                    done = asyncio.run(wait_for_records(kafka.bootstrap, topic, total))
+            catchup[mode] = done - started
 
-    median = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+    by_mode = {
+        mode: sorted((r for r in rounds if r["relay"] == mode), key=lambda r: r["ratio"])
+        for mode in modes
+    }
+    medians = {mode: found[len(found) // 2] for mode, found in by_mode.items()}
+    catchup_seconds = catchup["transactions"]
+    median = medians["transactions"]
     result = {
         "cores": cores(),
         "messages": total,
         "batch": args.batch,
         "concurrency": args.concurrency,
         "mode": "serve --no-relay + relay process" if args.split else "serve (relay in process)",
-        "rounds": len(rounds),
+        "rounds": len(by_mode["transactions"]),
         "median_round": median,
-        "all_ratios": [r["ratio"] for r in rounds],
+        "all_ratios": [r["ratio"] for r in by_mode["transactions"]],
         "catchup_seconds": round(catchup_seconds, 2),
         "catchup_msgs_per_s": round(total / catchup_seconds),
     }
+    if args.compare_transactions:
+        result["without_transactions"] = {
+            "median_round": medians["no_transactions"],
+            "catchup_seconds": round(catchup["no_transactions"], 2),
+            "catchup_msgs_per_s": round(total / catchup["no_transactions"]),
+        }
     print(json.dumps(result, indent=2))
 
 
@@ -189,14 +226,15 @@ def measure_gateway(
     bodies: Path,
     total: int,
     args: argparse.Namespace,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     with (
-        gateway(data_dir, kafka, topic=topic, relay=not args.split) as gw,
+        gateway(data_dir, kafka, topic=topic, relay=not args.split, extra_env=env) as gw,
         contextlib.ExitStack() as stack,
     ):
         relay_cpu = None
         if args.split:
-            relay = stack.enter_context(relay_process(data_dir, kafka, topic))
+            relay = stack.enter_context(relay_process(data_dir, kafka, topic, env))
             relay_cpu = CpuMeter(psutil.Process(relay.pid))
             relay_cpu.start()
         meter = CpuMeter(gw.ps)

@@ -396,9 +396,10 @@ def gateway(
 
 @contextlib.contextmanager
 def relay_process(
-    data_dir: Path, kafka: LocalKafka, topic: str
+    data_dir: Path, kafka: LocalKafka, topic: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     env = _env(data_dir, kafka_bootstrap_servers=kafka.bootstrap, default_topic=topic)
+    env.update(extra_env or {})
     process = subprocess.Popen([*FLEXGW, "relay"], cwd=ROOT, env=env)
     try:
         yield process
@@ -478,10 +479,14 @@ def seconds_between(start: str, end: str) -> float:
 async def wait_for_records(
     bootstrap: str, topic: str, expected: int, timeout: float = 600
 ) -> float:
-    """Polls the topic's end offsets until ``expected`` records are there; returns the time."""
+    """Polls the topic's end offsets until ``expected`` records are there; returns the time.
+    read_committed: with the relay's transactions the end is the last stable offset, which
+    also counts one commit marker per partition and transaction (a few per 6,000 records)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed"
+    )
     await consumer.start()
     try:
         deadline = time.perf_counter() + timeout

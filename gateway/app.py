@@ -49,7 +49,7 @@ def build_context(
     channels: Callable[[GatewayContext], Mapping[str, Channel]] | None = None,
 ) -> GatewayContext:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, busy_seconds=settings.store_busy_seconds)
     metrics = Metrics()
     events = EventFactory(
         person_key_secret=person_key_secret(settings),

@@ -116,7 +116,7 @@ def relay_command(data_dir: DataDir = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
 
     async def run() -> None:
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, busy_seconds=settings.store_busy_seconds)
         await upgrade(store)
         relay = Relay(
             store=store,
@@ -151,7 +151,7 @@ def db_upgrade(data_dir: DataDir = None, revision: str = "heads") -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def run() -> None:
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, busy_seconds=settings.store_busy_seconds)
         try:
             await upgrade(store, revision)
         finally:
@@ -277,8 +277,12 @@ def kafka_tail(
             show(record)
 
     async def run() -> None:
+        # read_committed: records of a fenced relay's aborted transactions are not shown.
         consumer = AIOKafkaConsumer(
-            **client_options(settings), group_id=None, enable_auto_commit=False
+            **client_options(settings),
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
         )
         await consumer.start()
         try:

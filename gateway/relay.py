@@ -4,8 +4,12 @@ Guarantees (docs/delivery.md): a message is marked published only after the brok
 acknowledged it (idempotent producer, acks=all); transient failures are retried forever with
 bounded exponential backoff and jitter, the messages staying queued; a message that can never
 be published (too large, broken) is marked failed with the reason and the rest keep flowing.
-A crash between the acknowledgement and the mark republishes that message with the same
-CloudEvent id; consumers dedupe on it. One relay at a time holds a lease in the store.
+One relay at a time holds a lease in the store, and a relay that lost it can neither publish
+nor mark: every drain step and acknowledgement wait renews it, the marks are written only while
+the lease is still ours at our epoch (in the same transaction), and each drain batch is one
+Kafka transaction under a ``transactional.id`` shared by all relays, so a new holder's producer
+fences the old one at the broker. Only a crash between Kafka's commit and the store's commit
+republishes (same CloudEvent ids; consumers dedupe on them).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     CorruptRecordException,
+    InvalidProducerEpoch,
     InvalidTopicError,
     KafkaError,
     MessageSizeTooLargeError,
+    ProducerFenced,
     RecordListTooLargeError,
     UnsupportedForMessageFormatError,
 )
@@ -48,12 +54,11 @@ from gateway.store.outbox_repo import (
 )
 from gateway.worker import Lease, Worker
 
-__all__ = ["LEASE_NAME", "Relay", "TransientPublishError", "producer_factory"]
+__all__ = ["LEASE_NAME", "LeaseLost", "Relay", "TransientPublishError", "producer_factory"]
 
 log = structlog.get_logger(__name__)
 
 LEASE_NAME = "outbox"
-LEASE_TTL = timedelta(seconds=15)
 
 # Errors that belong to one record: retrying cannot help, the record is marked failed.
 _PERMANENT = (
@@ -63,6 +68,8 @@ _PERMANENT = (
     InvalidTopicError,
     UnsupportedForMessageFormatError,
 )
+# The broker's word that a newer producer with our transactional.id exists: the lease is gone.
+_FENCED = (ProducerFenced, InvalidProducerEpoch)
 
 
 # Rounds of ``relay_batch_size`` records in flight at once (handed over, not yet recorded).
@@ -95,6 +102,10 @@ class TransientPublishError(Exception):
     """Kafka could not take (all of) a batch now; the rest stays queued and is retried."""
 
 
+class LeaseLost(Exception):
+    """Another relay holds the lease now: this one stops publishing and marking at once."""
+
+
 @dataclass(slots=True)
 class _Round:
     """What one pipeline round handed to the producer (and what it could not)."""
@@ -114,11 +125,16 @@ class _Outcome:
 
 
 def producer_factory(settings: Settings) -> Callable[[], AIOKafkaProducer]:
+    # One transactional.id for every relay of the installation: a new lease holder's producer
+    # bumps its epoch at the broker, which then refuses the older holder's writes.
+    transactional_id = settings.resolved_transactional_id if settings.relay_transactions else None
+
     def make() -> AIOKafkaProducer:
         return AIOKafkaProducer(
             **client_options(settings),
             client_id="flexgw-relay",
             enable_idempotence=True,
+            transactional_id=transactional_id,
             acks="all",
             linger_ms=settings.kafka_linger_ms,
             max_request_size=settings.kafka_max_request_size,
@@ -148,10 +164,13 @@ class Relay:
         self._make_producer = make_producer
         self._clock = clock
         self._producer: AIOKafkaProducer | None = None
+        # The lease epoch the producer was made under: a new holding needs a new producer,
+        # whose start (init_transactions) fences every older one at the broker.
+        self._producer_epoch: int | None = None
         self._lease = Lease(
             store,
             LEASE_NAME,
-            ttl=LEASE_TTL,
+            ttl=timedelta(seconds=settings.relay_lease_seconds),
             owner=f"relay-{uuid.uuid4().hex[:12]}",
             on_change=lambda held: metrics.relay_up.set(1 if held else 0),
             clock=clock,
@@ -204,7 +223,13 @@ class Relay:
     # --- the loop --------------------------------------------------------------------------
     async def _round(self) -> None:
         """One drain of the outbox (the worker holds the lease around it)."""
-        if await self.publish_pending():
+        try:
+            handled = await self.publish_pending()
+        except LeaseLost as exc:
+            log.warning("relay_fenced", owner=self.owner, reason=str(exc))
+            await self._close_producer()
+            return
+        if handled:
             self._worker.wake()  # more may have been queued meanwhile: look again at once
         else:
             await self._check_broker_when_idle()
@@ -223,8 +248,120 @@ class Relay:
             reraise=True,
         ):
             with attempt:
-                handled += await self._pump()
+                if self._settings.relay_transactions:
+                    handled += await self._pump_transactional()
+                else:
+                    handled += await self._pump()
         return handled
+
+    async def _keep_lease(self) -> None:
+        """Renews the lease when a third of it is used; raises LeaseLost when it is gone."""
+        if not self._lease.due():
+            return
+        try:
+            renewed = await self._lease.renew()
+        except Exception as exc:
+            if self._lease.held():
+                return  # the store hiccuped; the lease still runs for a while
+            raise LeaseLost(f"lease not renewable: {_describe(exc)}") from exc
+        if not renewed:
+            raise LeaseLost("another relay holds the lease")
+
+    async def _pump_transactional(self) -> int:
+        """Publishes the outbox in seq order, one Kafka transaction per drain batch: hand the
+        batch over, wait for every acknowledgement, then mark it published and commit the
+        Kafka transaction inside one store transaction that first confirms the lease is still
+        ours at our epoch. A batch that is not complete is aborted (invisible to
+        read_committed consumers) and retried from its first record."""
+        handled = 0
+        cursor = 0
+        limit = self._settings.relay_batch_size * _PIPELINE_DEPTH
+        prefetch: asyncio.Task[list[OutboxRow]] | None = None
+        try:
+            while not self._worker.stopping:
+                await self._keep_lease()
+                if prefetch is not None:
+                    rows, prefetch = await prefetch, None
+                else:
+                    rows = await self._fetch(limit, cursor)
+                if not rows:
+                    break
+                # The next batch is read while Kafka acknowledges this one.
+                prefetch = asyncio.create_task(self._fetch(limit, rows[-1].seq))
+                done, committed = await self._transaction(rows)
+                handled += done
+                if committed:
+                    cursor = rows[-1].seq
+                elif prefetch is not None:
+                    prefetch.cancel()
+                    prefetch = None
+        finally:
+            if prefetch is not None:
+                prefetch.cancel()
+                await asyncio.gather(prefetch, return_exceptions=True)
+        return handled
+
+    async def _fetch(self, limit: int, after_seq: int) -> list[OutboxRow]:
+        async with self._store.read() as conn:
+            return await fetch_queued(conn, limit, after_seq=after_seq)
+
+    async def _transaction(self, rows: list[OutboxRow]) -> tuple[int, bool]:
+        """One drain batch in one Kafka transaction; returns how many were handled and
+        whether the batch was committed (else what the broker refused is recorded failed and
+        the rest stays queued, to be sent again from the same position)."""
+        try:
+            producer = await self._ensure_producer()
+            await producer.begin_transaction()
+        except _FENCED as exc:
+            raise LeaseLost(_describe(exc)) from exc
+        except Exception as exc:  # start() fails while the broker is down
+            raise TransientPublishError(_describe(exc)) from exc
+        handed = await self._hand_over(rows)
+        outcome = await self._settle(handed)
+        rejected = len(outcome.failed) > len(handed.failed)
+        if outcome.transient or rejected:
+            # The broker refused part of the batch: the transaction cannot commit.
+            await self._abort(producer)
+            await self._record(
+                _Outcome([], outcome.failed, outcome.transient, outcome.transient_reason)
+            )
+            if outcome.transient:
+                raise TransientPublishError(outcome.transient_reason)
+            return len(outcome.failed), False
+        # Shielded: a cancelled round must not split Kafka's commit from the store's.
+        await asyncio.shield(self._commit(producer, outcome))
+        return len(outcome.published) + len(outcome.failed), True
+
+    async def _commit(self, producer: AIOKafkaProducer, outcome: _Outcome) -> None:
+        now = self._clock()
+        async with self._store.write() as conn:
+            if not await self._lease.confirm(conn):
+                raise LeaseLost("another relay holds the lease")
+            await mark_published(conn, outcome.published, at=now)
+            await mark_failed(conn, outcome.failed, at=now, actor="relay")
+            # Within the store transaction: if Kafka refuses the commit (fenced, timed out)
+            # the marks roll back and the batch is published again by whoever holds the lease.
+            try:
+                await asyncio.wait_for(
+                    producer.commit_transaction(), self._settings.kafka_request_timeout_ms / 1000
+                )
+            except _FENCED as exc:
+                raise LeaseLost(_describe(exc)) from exc
+            except (KafkaError, OSError, TimeoutError) as exc:
+                await self._close_producer()
+                raise TransientPublishError(_describe(exc)) from exc
+        self._count(outcome)
+
+    async def _abort(self, producer: AIOKafkaProducer) -> None:
+        try:
+            await asyncio.wait_for(
+                producer.abort_transaction(), self._settings.kafka_request_timeout_ms / 1000
+            )
+        except _FENCED as exc:
+            raise LeaseLost(_describe(exc)) from exc
+        except Exception:
+            # An unfinished transaction is aborted by the next producer's start anyway.
+            await self._close_producer()
 
     async def _pump(self) -> int:
         """Reads the outbox in seq order and hands it to the producer, while a recorder task
@@ -260,6 +397,8 @@ class Relay:
     async def _record(self, outcome: _Outcome) -> None:
         now = self._clock()
         async with self._store.write() as conn:
+            if not await self._lease.confirm(conn):
+                raise LeaseLost("another relay holds the lease")
             await mark_published(conn, outcome.published, at=now)
             await mark_failed(conn, outcome.failed, at=now, actor="relay")
             await note_transient_failure(
@@ -268,6 +407,9 @@ class Relay:
                 code="kafka-unavailable",
                 message=outcome.transient_reason,
             )
+        self._count(outcome)
+
+    def _count(self, outcome: _Outcome) -> None:
         if outcome.published:
             self.broker_ok = True
             for short_type, count in Counter(p.type for p in outcome.published).items():
@@ -320,6 +462,8 @@ class Relay:
                 future = await producer.send_batch(batch, topic, partition=partition)
                 handed.sent.append((members, future))
                 done.update(r.seq for r in members)
+        except _FENCED as exc:
+            raise LeaseLost(_describe(exc)) from exc
         except (KafkaError, OSError, TimeoutError) as exc:
             handed.unsent = [r for r in rows if r.seq not in done]
             handed.reason = _describe(exc)
@@ -369,6 +513,8 @@ class Relay:
                 reason = reason or "relay stopped before Kafka acknowledged"
                 continue
             error = future.exception()
+            if isinstance(error, _FENCED):
+                raise LeaseLost(_describe(error))
             if isinstance(error, _PERMANENT):
                 failed.extend(Failure(r.seq, r.id, _code(error), _describe(error)) for r in members)
             elif error is not None:
@@ -389,10 +535,18 @@ class Relay:
         visible: readiness drops and a warning repeats."""
         pending: set[asyncio.Future[Any]] = set(futures)
         patience = self._settings.kafka_request_timeout_ms / 1000
+        # Renew the lease while waiting: a long outage must not let it run out unnoticed.
+        step = min(patience, self._lease.renew_seconds)
+        waited = 0.0
         while pending:
-            _, pending = await asyncio.wait(pending, timeout=patience)
+            _, pending = await asyncio.wait(pending, timeout=step)
             if not pending:
                 return
+            await self._keep_lease()
+            waited += step
+            if waited < patience:
+                continue
+            waited = 0.0
             self.broker_ok = False
             self._metrics.publish_retries.inc()
             log.warning("relay_waiting_for_kafka", unacknowledged=len(pending))
@@ -401,6 +555,8 @@ class Relay:
 
     # --- helpers ---------------------------------------------------------------------------
     async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is not None and self._producer_epoch != self._lease.epoch:
+            await self._close_producer()
         if self._producer is None:
             producer = self._make_producer()
             try:
@@ -410,6 +566,7 @@ class Relay:
                     await asyncio.wait_for(producer.stop(), 5)
                 raise
             self._producer = producer
+            self._producer_epoch = self._lease.epoch
         return self._producer
 
     async def _close_producer(self) -> None:
@@ -432,7 +589,8 @@ class Relay:
         # A fresh producer after a failure: aiokafka's idempotent producer can stay stuck
         # after a sequence error (aiokafka#1017), and a new one costs little.
         await self._close_producer()
-        await self._lease.renew()
+        if not await self._lease.renew():
+            raise LeaseLost("another relay holds the lease")
 
     async def _check_broker_when_idle(self) -> None:
         loop = asyncio.get_running_loop()

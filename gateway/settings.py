@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL of the store. Empty means the embedded SQLite file
     #: ``<data_dir>/gateway.db``. Production: ``postgresql+asyncpg://user:pw@host/db``.
     database_url: str = ""
+    #: SQLite: how long a write waits for the database's one write lock (held by another
+    #: process, e.g. a stalled relay) before it gives up; intake then answers 503 with
+    #: Retry-After, nothing stored. Not used on PostgreSQL, whose writers do not block whole.
+    store_busy_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     #: TOML file with the clients allowed in (id, role, identity, key hash). Empty means
     #: ``<data_dir>/clients.toml``; see docs/configuration.md.
     clients_file: Path | None = None
@@ -83,6 +87,15 @@ class Settings(BaseSettings):
     #: Backoff bounds for transient publish failures (exponential with jitter).
     relay_backoff_initial_seconds: Annotated[float, Field(gt=0)] = 0.2
     relay_backoff_max_seconds: Annotated[float, Field(gt=0)] = 10.0
+    #: The relay's lease in the store: a relay that stalls longer than this loses it to
+    #: another relay, which fences the stalled one off (docs/delivery.md).
+    relay_lease_seconds: Annotated[float, Field(ge=0.5, le=300)] = 15.0
+    #: Publish each drain batch in a Kafka transaction, so that the broker itself rejects a
+    #: relay that lost the lease (docs/delivery.md). Off only to measure what it costs.
+    relay_transactions: bool = True
+    #: ``transactional.id`` of the relay's producer: the same for every relay of one
+    #: installation. Empty means ``flexgw-relay-<default_topic>``.
+    relay_transactional_id: str = ""
     #: How long a publish attempt may wait for the broker's acknowledgement.
     kafka_request_timeout_ms: Annotated[int, Field(ge=1000)] = 15_000
     #: Largest record value the relay will try; larger ones fail with a clear reason.
@@ -259,6 +272,10 @@ class Settings(BaseSettings):
                 "FLEXGW_KAFKA_TOPIC_MIN_INSYNC_REPLICAS cannot exceed the replication factor"
             )
         return self
+
+    @property
+    def resolved_transactional_id(self) -> str:
+        return self.relay_transactional_id or f"flexgw-relay-{self.default_topic}"
 
     @property
     def resolved_database_url(self) -> str:

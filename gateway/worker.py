@@ -27,9 +27,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store import Store
-from gateway.store.lease_repo import acquire_lease, lease_holder, release_lease
+from gateway.store.lease_repo import acquire_lease, confirm_lease, lease_holder, release_lease
 
 __all__ = ["Lease", "Worker"]
 
@@ -63,6 +64,8 @@ class Lease:
         self._valid_until: float | None = None
         #: The other owner this process waits for (said once per holder).
         self._waiting_for: str | None = None
+        #: The fencing token of the current holding (docs/delivery.md); None when not held.
+        self.epoch: int | None = None
 
     @property
     def renew_seconds(self) -> float:
@@ -72,13 +75,21 @@ class Lease:
     def held(self) -> bool:
         return self._valid_until is not None and time.monotonic() < self._valid_until
 
+    def due(self) -> bool:
+        """Time to renew: not held, or a third of the lease already used since the last
+        renewal (a long round renews at each step instead of only between rounds)."""
+        return self._valid_until is None or (
+            self._valid_until - time.monotonic() < 2 * self.renew_seconds
+        )
+
     async def acquire(self) -> bool:
         """Takes the lease, or renews it when already ours; False while another holds it."""
         asked_at = time.monotonic()
         async with self._store.write() as conn:
-            taken = await acquire_lease(
+            epoch = await acquire_lease(
                 conn, name=self.name, owner=self.owner, now=self._clock(), ttl=self.ttl
             )
+            taken = epoch is not None
             holder = None if taken else await lease_holder(conn, name=self.name, now=self._clock())
         if holder is not None and holder != self._waiting_for:
             # An operator who starts a second process must see why it does nothing.
@@ -91,10 +102,26 @@ class Lease:
                 "it expires",
             )
         self._waiting_for = holder
+        self.epoch = epoch
         self._set(asked_at + self.ttl.total_seconds() if taken else None)
         return taken
 
     renew = acquire
+
+    async def confirm(self, conn: AsyncConnection) -> bool:
+        """The fence for work done under this lease: inside the caller's write transaction,
+        True only if the lease is still ours at the epoch we took it with (and renewed); the
+        lease cannot change hands until that transaction ends."""
+        if self.epoch is None:
+            return False
+        return await confirm_lease(
+            conn,
+            name=self.name,
+            owner=self.owner,
+            epoch=self.epoch,
+            now=self._clock(),
+            ttl=self.ttl,
+        )
 
     async def release(self) -> None:
         """Gives the lease back (another process may take it at once). Never raises: an
@@ -104,6 +131,7 @@ class Lease:
                 await release_lease(conn, name=self.name, owner=self.owner)
         except Exception:
             log.warning("lease_release_failed", lease=self.name, owner=self.owner)
+        self.epoch = None
         self._set(None)
 
     def _set(self, valid_until: float | None) -> None:

@@ -2,7 +2,10 @@
 
 A read proves that it read: a topic that does not exist is an error (never an empty list),
 and the result carries the end offsets it read up to, so "nothing was published" can be
-checked as "the end offsets did not move" instead of "the reader found nothing"."""
+checked as "the end offsets did not move" instead of "the reader found nothing".
+
+Records are read as consumers read them, ``read_committed``: the relay publishes in Kafka
+transactions, and the records of an aborted (fenced) transaction are not delivered."""
 
 from __future__ import annotations
 
@@ -35,11 +38,14 @@ class TopicRead:
     topic: str
     records: list[Any]
     end_offsets: dict[int, int]
+    #: Data records up to ``end_offsets``, committed or not (transaction markers take
+    #: offsets too, so the end offsets alone no longer count records).
+    written: int = 0
 
     @property
     def end_total(self) -> int:
-        """Records ever written to the topic (the sum of the partitions' end offsets)."""
-        return sum(self.end_offsets.values())
+        """Records ever written to the topic, aborted ones included, markers not."""
+        return self.written
 
     def ce_ids(self) -> list[str]:
         return [self.ce_id(record) for record in self.records]
@@ -68,19 +74,32 @@ async def _partitions(
         await asyncio.sleep(0.2)
 
 
-def _consumer(bootstrap: str) -> AIOKafkaConsumer:
+def _consumer(bootstrap: str, isolation_level: str = "read_committed") -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        isolation_level=isolation_level,
     )
 
 
 async def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> TopicRead:
-    """Every record of ``topic`` up to its end offsets now; raises ``TopicMissingError``
-    when the topic does not appear within ``timeout``."""
-    consumer = _consumer(bootstrap)
+    """Every committed record of ``topic`` up to its end offsets now; raises
+    ``TopicMissingError`` when the topic does not appear within ``timeout``."""
+    everything = await _read(bootstrap, topic, timeout, "read_uncommitted")
+    committed = await _read(bootstrap, topic, timeout, "read_committed")
+    end = everything.end_offsets
+    return TopicRead(
+        topic=topic,
+        records=[r for r in committed.records if r.offset < end[r.partition]],
+        end_offsets=end,
+        written=len(everything.records),
+    )
+
+
+async def _read(bootstrap: str, topic: str, timeout: float, isolation_level: str) -> TopicRead:
+    consumer = _consumer(bootstrap, isolation_level)
     await consumer.start()
     try:
         loop = asyncio.get_running_loop()
@@ -112,7 +131,7 @@ async def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> Topic
 
 async def end_offsets(bootstrap: str, topic: str, timeout: float = 30.0) -> dict[int, int]:
     """The end offset of every partition of ``topic``; raises ``TopicMissingError``."""
-    consumer = _consumer(bootstrap)
+    consumer = _consumer(bootstrap, "read_uncommitted")
     await consumer.start()
     try:
         tps = await _partitions(consumer, topic, timeout)

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from adapters.issues import json_pointer
 from gateway.errors import PROBLEM_BASE, GatewayError, ServiceUnavailable
+from gateway.store import StoreBusy
 
 __all__ = ["install_problem_handlers", "problem_response"]
 
@@ -81,6 +82,19 @@ async def _gateway_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _store_busy(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StoreBusy)
+    log.warning("store_busy", path=request.url.path)
+    return problem_response(
+        request,
+        status=503,
+        code="store-busy",
+        title="Temporarily unavailable",
+        detail="The store is busy; nothing was stored. Try again shortly.",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 async def _request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -128,6 +142,7 @@ async def _store_unavailable(request: Request, exc: Exception) -> Response:
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(StoreBusy, _store_busy)
     app.add_exception_handler(SQLAlchemyError, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)

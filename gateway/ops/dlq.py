@@ -231,6 +231,7 @@ class DlqConsumer:
                 auto_offset_reset="earliest",
                 client_id="flexgw-dlq",
                 request_timeout_ms=10_000,
+                isolation_level="read_committed",
             )
             self._consumer = consumer
             await consumer.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,9 +12,19 @@ from typing import Any
 import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreBusy"]
+
+
+class StoreBusy(Exception):
+    """SQLite: another process held the write lock longer than ``busy_seconds``. Nothing was
+    written; the caller may try again (intake answers 503 with Retry-After)."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"the store stayed locked by another writer for {waited:g} s")
+        self.retry_after = max(1, math.ceil(waited / 2))
 
 
 class Store:
@@ -23,8 +34,9 @@ class Store:
     a plain deferred ``BEGIN`` and never wait for a writer (WAL).
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, busy_seconds: float = 60.0) -> None:
         self.url = url
+        self.busy_seconds = busy_seconds
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
@@ -33,8 +45,10 @@ class Store:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             # Small pools: writers take turns anyway (below), and every connection keeps its
             # own page cache, so the pools bound the memory the store takes.
-            self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=2)
-            self._reader = _sqlite_engine(url, begin="BEGIN", pool_size=4)
+            self._writer = _sqlite_engine(
+                url, begin="BEGIN IMMEDIATE", pool_size=2, busy_seconds=busy_seconds
+            )
+            self._reader = _sqlite_engine(url, begin="BEGIN", pool_size=4, busy_seconds=60.0)
             # SQLite has one writer at a time. Queue this process's writers here, where a
             # release wakes the next at once, instead of in SQLite's busy handler, which
             # sleeps in growing steps (up to 100 ms) between attempts.
@@ -61,8 +75,21 @@ class Store:
             async with self._writer.begin() as conn:
                 yield conn
             return
-        async with self._write_turn, self._writer.begin() as conn:
-            yield conn
+        # Bounded at both queues (this process's turn, SQLite's lock): a writer elsewhere that
+        # stalls with the lock must cost a sender a retriable 503, not a hung request or a 500.
+        try:
+            await asyncio.wait_for(self._write_turn.acquire(), self.busy_seconds)
+        except TimeoutError:
+            raise StoreBusy(self.busy_seconds) from None
+        try:
+            async with self._writer.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            if _locked(exc):
+                raise StoreBusy(self.busy_seconds) from exc
+            raise
+        finally:
+            self._write_turn.release()
 
     @asynccontextmanager
     async def schema_change(self) -> AsyncIterator[AsyncConnection]:
@@ -113,12 +140,17 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
-def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
+def _locked(exc: OperationalError) -> bool:
+    text_ = str(exc.orig).lower()
+    return "database is locked" in text_ or "database is busy" in text_
+
+
+def _sqlite_engine(url: str, *, begin: str, pool_size: int, busy_seconds: float) -> AsyncEngine:
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        connect_args={"timeout": 60},
+        connect_args={"timeout": busy_seconds},
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
@@ -132,7 +164,7 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
         # FULL: an acknowledged submission survives power loss, not only a process crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

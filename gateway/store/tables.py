@@ -159,6 +159,8 @@ relay_lease = Table(
     Column("name", String(32), primary_key=True),
     Column("owner", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    #: Fencing token: +1 whenever another owner takes the lease over (docs/delivery.md).
+    Column("epoch", BigInteger, nullable=False, server_default="0"),
 )
 
 #: StUF batch files (upload or inbox): the file stays on disk under the data directory; every

@@ -20,6 +20,7 @@ from gateway.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
+from gateway.store import StoreBusy
 from gateway.stuf.errors import ZenderUnknown
 
 __all__ = ["fault_for", "issue_details"]
@@ -60,7 +61,7 @@ def fault_for(error: BaseException) -> FaultReply:
         issues = list(error.issues)
         code = _BY_ISSUE.get(issues[0].code, "StUF055") if issues else "StUF055"
         return FaultReply(fault(code), fault(code).omschrijving, issue_details(issues))
-    if isinstance(error, ServiceUnavailable | SQLAlchemyError | OSError):
+    if isinstance(error, ServiceUnavailable | SQLAlchemyError | OSError | StoreBusy):
         return FaultReply(
             fault("StUF046"),
             fault("StUF046").omschrijving,

@@ -25,6 +25,7 @@ from gateway.auth import Client
 from gateway.errors import GatewayError, NotFound
 from gateway.intake import SenderAnswer
 from gateway.offload import off_loop
+from gateway.store import StoreBusy
 from gateway.stuf.answers import bv03, fault_body
 from gateway.stuf.faults import fault_for
 from gateway.stuf.pipeline import Prepared
@@ -131,12 +132,16 @@ def soap_routes(service: StufService) -> APIRouter:
             synchronous=synchronous,
         )
         status = _fault_status(version, reply)
+        headers = None
+        if isinstance(error, StoreBusy):  # nothing stored: a sender retries a 503, not a 500
+            status, headers = 503, {"Retry-After": str(error.retry_after)}
         return Response(
             fault_envelope(
                 version, plek=reply.fault.plek, reason=reply.omschrijving, detail=detail
             ),
             status_code=status,
             media_type=content_type(version),
+            headers=headers,
         )
 
     return router
