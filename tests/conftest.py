@@ -21,8 +21,10 @@ from gateway.app import build_context, create_app
 from gateway.auth import Client, ClientRegistry, hash_key
 from gateway.context import GatewayContext
 from gateway.localkafka import LocalKafka
+from gateway.log import configure_logging
 from gateway.settings import Settings
 from gateway.store.tables import messages
+from tests.log_scan import bsns_in_tests, leaks
 from tests.samples import placement_started
 from tests.services.postgres import PostgresServer, free_port, start_postgres
 from tests.waiting import eventually
@@ -271,3 +273,43 @@ def _no_real_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("FLEXGW_") and not name.startswith("FLEXGW_TEST_"):
             monkeypatch.delenv(name)
+
+
+# --- the whole run's logs hold no BSN (issue 11, acceptance 4) ------------------------------
+_RUN_LOG = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def whole_run_log(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], None]]:
+    """Every log line of the run, through the gateway's own logging pipeline, into one file
+    that :func:`pytest_sessionfinish` searches for the tests' BSNs. Yields the function that
+    puts this logging back (for a test that configures logging itself)."""
+    path = tmp_path_factory.getbasetemp() / "whole-run.log"
+    handle = path.open("w", encoding="utf-8")
+    request.config.stash[_RUN_LOG] = path
+
+    def install() -> None:
+        configure_logging("debug", "json", stream=handle)
+
+    install()
+    yield install
+    handle.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.stash.get(_RUN_LOG, None)
+    if path is None or not path.exists():
+        return
+    bsns = bsns_in_tests(Path(__file__).parent)
+    with path.open(encoding="utf-8") as lines:
+        found = leaks(lines, bsns)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"{len(found)} log line(s) of this run hold a BSN of the tests, e.g.:\n" + (
+            "\n".join(found[:5])
+        )
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -45,6 +45,8 @@ class Store:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
+                # A driver error's text must not carry the statement's values (BSNs, payloads).
+                hide_parameters=True,
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,
             )
@@ -119,6 +121,8 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=pool_size,
         connect_args={"timeout": 60},
+        # A driver error's text must not carry the statement's values (BSNs, payloads).
+        hide_parameters=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )

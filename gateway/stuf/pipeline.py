@@ -11,7 +11,6 @@ from typing import Literal
 
 import structlog
 from lxml import etree
-from stdnum.nl import bsn as stdnum_bsn
 
 from adapters.base import Draft, Issue, TranslationError
 from adapters.stuf.mapping.nps import nps_bsn
@@ -24,6 +23,7 @@ from gateway.errors import Forbidden, GatewayError
 from gateway.intake import Receipt, Submission
 from gateway.store.stuf_repo import is_known_candidate
 from gateway.stuf.checks import check_objects, check_systems
+from schemas.identifiers import normalise_bsn
 
 __all__ = ["Outcome", "Prepared", "StufPipeline"]
 
@@ -182,8 +182,7 @@ class StufPipeline:
 def _bsn(value: object) -> str:
     if not isinstance(value, str):
         return ""
-    digits = stdnum_bsn.compact(value)
-    return digits.zfill(9) if digits.isdigit() else ""
+    return normalise_bsn(value) or ""
 
 
 def _check_action(kind: MessageKind, soap_action: str | None, element: etree._Element) -> None:
