@@ -13,7 +13,7 @@ from adapters.registry import load_adapters
 from gateway.api import health, messages
 from gateway.api.middleware import CorrelationMiddleware
 from gateway.api.problems import install_problem_handlers
-from gateway.auth import ClientRegistry
+from gateway.auth import ClientLookup, LiveClients
 from gateway.channels import Channel, load_channels
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
@@ -41,7 +41,7 @@ def adapter_config(settings: Settings) -> AdapterConfig:
 def build_context(
     settings: Settings,
     *,
-    clients: ClientRegistry | None = None,
+    clients: ClientLookup | None = None,
     adapters: Mapping[str, Adapter] | None = None,
     make_producer: Callable[[], AIOKafkaProducer] | None = None,
     with_relay: bool | None = None,
@@ -73,7 +73,13 @@ def build_context(
         on_queued=relay.wake if relay is not None else (lambda: None),
         offload_min_bytes=settings.offload_min_bytes,
     )
-    registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
+    registry = (
+        clients
+        if clients is not None
+        else LiveClients(
+            settings.resolved_clients_file, check_seconds=settings.clients_check_seconds
+        )
+    )
     registered = (
         adapters if adapters is not None else load_adapters(config=adapter_config(settings))
     )

@@ -4,6 +4,7 @@ runs on SQLite and on PostgreSQL; a gateway harness around the real app."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -237,11 +238,13 @@ def gateway_factory(store_url: str, data_dir: Path) -> GatewayFactory:
         kafka: LocalKafka | None = None,
         relay: bool | None = None,
         adapters: Any = None,
+        clients: Any = None,
         **overrides: Any,
     ) -> AsyncIterator[Harness]:
         settings = settings_for(store_url, data_dir, kafka, relay=relay, **overrides)
         topic = settings.default_topic
-        ctx = build_context(settings, clients=make_test_clients(), adapters=adapters)
+        registry = make_test_clients() if clients is None else clients
+        ctx = build_context(settings, clients=registry, adapters=adapters)
         app = create_app(settings, context=ctx)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -291,10 +294,12 @@ def whole_run_log(
     request.config.stash[_RUN_LOG] = path
 
     def install() -> None:
-        configure_logging("debug", "json", stream=handle)
+        # info: what production logs (debug adds a line per aiosqlite call, slowing the run).
+        configure_logging("info", "json", stream=handle)
 
     install()
     yield install
+    logging.getLogger().handlers.clear()
     handle.close()
 
 
