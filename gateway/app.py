@@ -24,6 +24,7 @@ from gateway.ops.wiring import install_ops
 from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
+from gateway.tenancy import Tenancy
 
 __all__ = ["adapter_config", "build_context", "create_app"]
 
@@ -66,19 +67,21 @@ def build_context(
         if run_relay
         else None
     )
-    intake = Intake(
-        store=store,
-        events=events,
-        metrics=metrics,
-        on_queued=relay.wake if relay is not None else (lambda: None),
-        offload_min_bytes=settings.offload_min_bytes,
-    )
     registry = (
         clients
         if clients is not None
         else LiveClients(
             settings.resolved_clients_file, check_seconds=settings.clients_check_seconds
         )
+    )
+    tenancy = Tenancy(clients=registry, store=store, events=events)
+    intake = Intake(
+        guard=tenancy.check,
+        store=store,
+        events=events,
+        metrics=metrics,
+        on_queued=relay.wake if relay is not None else (lambda: None),
+        offload_min_bytes=settings.offload_min_bytes,
     )
     registered = (
         adapters if adapters is not None else load_adapters(config=adapter_config(settings))

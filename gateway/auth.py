@@ -55,6 +55,10 @@ class Client(BaseModel):
     name: str = ""
     gemeentecode: Annotated[str | None, Field(pattern=r"^[0-9]{4}$")] = None
     kvk: Annotated[str | None, Field(pattern=r"^[0-9]{8}$")] = None
+    #: Municipality: the KvK numbers of the staffing agencies it places candidates with (the
+    #: only agencies its placement messages may name, and the only agencies whose placement
+    #: messages may name this municipality; docs/security.md).
+    agencies: frozenset[Annotated[str, Field(pattern=r"^[0-9]{8}$")]] = frozenset()
     #: StUF zender organisatie/applicatie this client sends as (defaults per role).
     stuf_organisatie: str | None = None
     stuf_applicatie: str | None = None
@@ -68,6 +72,8 @@ class Client(BaseModel):
             raise ValueError("a municipality client needs 'gemeentecode'")
         if self.role == "agency" and not self.kvk:
             raise ValueError("an agency client needs 'kvk'")
+        if self.agencies and self.role != "municipality":
+            raise ValueError("only a municipality client lists 'agencies'")
         return self
 
     @property
@@ -105,6 +111,8 @@ class ClientLookup(Protocol):
     def get(self, client_id: str) -> Client | None: ...
 
     def authenticate(self, authorization: str | None) -> Client: ...
+
+    def agencies_of(self, gemeentecode: str) -> frozenset[str]: ...
 
 
 class ClientRegistry:
@@ -151,6 +159,15 @@ class ClientRegistry:
 
     def get(self, client_id: str) -> Client | None:
         return self._by_id.get(client_id)
+
+    def agencies_of(self, gemeentecode: str) -> frozenset[str]:
+        """The agencies (KvK) the municipality's clients list."""
+        return frozenset(
+            kvk
+            for client in self._by_id.values()
+            if client.role == "municipality" and client.gemeentecode == gemeentecode
+            for kvk in client.agencies
+        )
 
     def by_key_hash(self, digest: str) -> Client | None:
         return self._by_hash.get(digest)
@@ -222,6 +239,9 @@ class LiveClients:
 
     def __len__(self) -> int:
         return len(self.registry)
+
+    def agencies_of(self, gemeentecode: str) -> frozenset[str]:
+        return self.registry.agencies_of(gemeentecode)
 
     def authenticate(self, authorization: str | None) -> Client:
         digest = key_hash_of(authorization)

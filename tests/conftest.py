@@ -33,8 +33,16 @@ from tests.waiting import eventually
 PERSON_KEY_SECRET = "test-person-key-secret-0123456789abcdef"
 
 TEST_CLIENTS: dict[str, dict[str, Any]] = {
-    "gemeente-amsterdam": {"role": "municipality", "gemeentecode": "0363"},
-    "gemeente-rotterdam": {"role": "municipality", "gemeentecode": "0599"},
+    "gemeente-amsterdam": {
+        "role": "municipality",
+        "gemeentecode": "0363",
+        "agencies": ["12345678", "87654321"],
+    },
+    "gemeente-rotterdam": {
+        "role": "municipality",
+        "gemeentecode": "0599",
+        "agencies": ["12345678"],
+    },
     "flexwerk-uitzend": {"role": "agency", "kvk": "12345678"},
     "andere-uitzend": {"role": "agency", "kvk": "87654321"},
     "ops-admin": {"role": "ops-admin"},
