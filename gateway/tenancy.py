@@ -15,8 +15,8 @@ The rules, and why (DOMAIN.md):
   municipality's placement message naming another agency is refused, and an agency's
   placement message naming a municipality that does not list it is refused.
 
-Agencies' uploads (CSV, SETU) carry the uploading agency's own KvK and no municipality, so
-they cannot name another party; their rows go through the upload processor, not this check.
+Agencies' uploads (CSV, SETU) carry the uploading agency's own KvK; the upload processor
+asks :func:`unlinked_municipality` of every placement row that names a municipality.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from gateway.events import EventFactory
 from gateway.store import Store
 from gateway.store.tables import messages
 
-__all__ = ["CandidateOfAnother", "PartyNotLinked", "Tenancy"]
+__all__ = ["CandidateOfAnother", "PartyNotLinked", "Tenancy", "linked", "unlinked_municipality"]
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +44,30 @@ CANDIDATE_CHANGES = frozenset(
 )
 PLACEMENTS = frozenset({"placement.started", "placement.changed", "placement.ended"})
 _ENROLMENT = ("candidate.enrolled", "candidate.withdrawn")
+
+
+def linked(clients: ClientLookup, *, agency_kvk: str | None, municipality: str | None) -> bool:
+    """An agency and a municipality are linked when the municipality's client entry lists the
+    agency's KvK (``agencies``)."""
+    return (
+        agency_kvk is not None
+        and municipality is not None
+        and agency_kvk in clients.agencies_of(municipality)
+    )
+
+
+def unlinked_municipality(clients: ClientLookup, agency_kvk: str, draft: Draft) -> str | None:
+    """Why an agency's placement message may not name its municipality (None: it may)."""
+    if draft.event.short_type not in PLACEMENTS:
+        return None
+    municipality = getattr(draft.data, "municipality", None)
+    if municipality is None or linked(clients, agency_kvk=agency_kvk, municipality=municipality):
+        return None
+    return (
+        f"municipality {municipality} does not work with this agency in the gateway's client "
+        "configuration; leave the municipality out or ask the Flextensie back office to link "
+        "the two"
+    )
 
 
 class CandidateOfAnother(Forbidden):
@@ -87,8 +111,9 @@ class Tenancy:
 
     def _check_parties(self, client: Client, draft: Draft) -> None:
         agency = getattr(draft.data, "agency_kvk", None)
-        municipality = getattr(draft.data, "municipality", None)
-        if client.role == "municipality" and agency not in client.agencies:
+        if client.role == "municipality" and not linked(
+            self._clients, agency_kvk=agency, municipality=client.gemeentecode
+        ):
             log.info("tenancy_refused", sender=client.id, rule="agency-not-linked")
             raise PartyNotLinked(
                 f"{draft.origin}/agency_kvk: agency {agency} is not one this municipality "
@@ -96,21 +121,16 @@ class Tenancy:
                 "client configuration (ask the Flextensie back office to add it)",
                 pointer=f"{draft.origin}/agency_kvk",
             )
-        if (
-            client.role == "agency"
-            and municipality is not None
-            and client.kvk not in self._agencies_of(municipality)
-        ):
+        reason = (
+            unlinked_municipality(self._clients, client.kvk or "", draft)
+            if client.role == "agency"
+            else None
+        )
+        if reason is not None:
             log.info("tenancy_refused", sender=client.id, rule="municipality-not-linked")
             raise PartyNotLinked(
-                f"{draft.origin}/municipality: municipality {municipality} does not work with "
-                "this agency in the gateway's client configuration; leave 'municipality' out "
-                "or ask the Flextensie back office to link the two",
-                pointer=f"{draft.origin}/municipality",
+                f"{draft.origin}/municipality: {reason}", pointer=f"{draft.origin}/municipality"
             )
-
-    def _agencies_of(self, gemeentecode: str) -> frozenset[str]:
-        return self._clients.agencies_of(gemeentecode)
 
     def _refuse(self, client: Client, short: str) -> None:
         # Neither the BSN nor the other municipality is named: not this sender's data.

@@ -87,6 +87,7 @@ def build_upload_channel(
         chunk_rows=settings.upload_chunk_rows,
         max_errors=settings.upload_max_errors,
         on_queued=on_queued,
+        clients=clients,
     )
     service = UploadService(
         store=store,
