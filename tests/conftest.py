@@ -320,7 +320,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         found = leaks(lines, bsns)
     if found:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = f"{len(found)} log line(s) of this run hold a BSN of the tests, e.g.:\n" + (
+        message = f"\n{len(found)} log line(s) of this run hold a BSN of the tests, e.g.:\n" + (
             "\n".join(found[:5])
         )
         if reporter is not None:
