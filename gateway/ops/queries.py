@@ -272,7 +272,8 @@ async def message_detail(
             "channel": source.channel,
             "adapter": source.adapter,
             "content_type": source.content_type,
-            "external_ref": source.external_ref,
+            # The sender chose it (referentienummer, file name): it may spell a BSN.
+            "external_ref": _masked(source.external_ref),
             "received_at": _iso(source.received_at),
             "state": source.state,
             "payload_size": source.payload_size,
@@ -403,7 +404,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         ).as_json()
         | {
             "content_type": row.content_type,
-            "external_ref": row.external_ref,
+            "external_ref": _masked(row.external_ref),
             "status_code": row.status_code,
         },
         "answer": mask_json(row.response) if row.response is not None else None,
@@ -411,3 +412,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         "messages": [MessageSummary(*m).as_json() for m in made],
         "raw_payload": None if row.payload is None else mask_text(decode_payload(row.payload)),
     }
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask_text(text)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 import structlog
 from sqlalchemy.exc import DBAPIError
 
@@ -17,10 +18,12 @@ from gateway.api.middleware import correlation_id_of
 from gateway.log import configure_logging
 from gateway.store import Store
 from schemas.identifiers import find_bsns, mask_bsns, normalise_bsn
+from tests import stuf_messages as m
 from tests.conftest import TEST_KEYS
 from tests.log_scan import bsns_in_tests, leaks, spellings
 from tests.ops.helpers import ops_get
 from tests.samples import candidate_enrolled
+from tests.stuf_server import stuf_server
 
 #: Test BSNs (eleven test passes), one per spelling the gateway accepts.
 SPELLED = {
@@ -138,3 +141,24 @@ async def test_driver_errors_carry_no_statement_parameters(tmp_path: Path) -> No
         await store.dispose()
     assert "111222333" not in str(raised.value)
     assert "hidden" in str(raised.value)
+
+
+async def test_a_sender_reference_spelling_a_bsn_is_masked_in_ops_views(
+    store_url: str, tmp_path: Path
+) -> None:
+    async with stuf_server(store_url, tmp_path / "data") as server:
+        sent = server.post(m.soap(m.kandidaat_lk01("111.222.333", m.kandidaat(bsn="123456782"))))
+        assert sent.status_code == 200, sent.text
+        headers = {"Authorization": f"Bearer {TEST_KEYS['ops-viewer']}"}
+        listed = requests.get(f"{server.url}/v1/ops/inbound", headers=headers, timeout=10).json()
+        inbound_id = listed["items"][0]["id"]
+        detail = requests.get(
+            f"{server.url}/v1/ops/inbound/{inbound_id}", headers=headers, timeout=10
+        ).json()
+        message_id = detail["messages"][0]["id"]
+        message = requests.get(
+            f"{server.url}/v1/ops/messages/{message_id}", headers=headers, timeout=10
+        ).json()
+    assert detail["inbound"]["external_ref"] == "******333"
+    assert message["inbound"]["external_ref"] == "******333"
+    assert "111.222.333" not in _text(listed) + _text(detail) + _text(message)
