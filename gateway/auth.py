@@ -225,9 +225,8 @@ class LiveClients:
         self._signature = self._stat()
         self._digest = hashlib.sha256(path.read_bytes()).digest()
         self._checked = clock()
-        #: key hash -> client id, and client ids, that were once valid and are no longer.
+        #: key hash -> client id of keys that were valid while this process ran, and are not.
         self._revoked_keys: dict[str, str] = {}
-        self._revoked_clients: set[str] = set()
 
     @property
     def registry(self) -> ClientRegistry:
@@ -252,10 +251,6 @@ class LiveClients:
                 log.warning("revoked_credential_refused", credential="api_key", client=revoked)
             raise Unauthenticated("unknown API key")
         return client
-
-    def was_revoked(self, client_id: str) -> bool:
-        """The client was in the clients file while this process ran, and is no longer."""
-        return client_id in self._revoked_clients and self.get(client_id) is None
 
     def refresh(self, *, force: bool = False) -> None:
         now = self._clock()
@@ -290,7 +285,6 @@ class LiveClients:
         while len(self._revoked_keys) > _REMEMBERED_REVOCATIONS:
             self._revoked_keys.pop(next(iter(self._revoked_keys)))
         gone = {c for c in old._by_id if registry.get(c) is None}
-        self._revoked_clients = (self._revoked_clients | gone) - set(registry._by_id)
         self._registry = registry
         log.info(
             "clients_file_reloaded",
