@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -225,6 +226,8 @@ class LiveClients:
         self._signature = self._stat()
         self._digest = hashlib.sha256(path.read_bytes()).digest()
         self._checked = clock()
+        # Upload rows are checked in worker threads: one reload at a time.
+        self._reloading = threading.Lock()
         #: key hash -> client id of keys that were valid while this process ran, and are not.
         self._revoked_keys: dict[str, str] = {}
 
@@ -256,6 +259,10 @@ class LiveClients:
         now = self._clock()
         if not force and now - self._checked < self._check_seconds:
             return
+        with self._reloading:
+            self._reload(now, force=force)
+
+    def _reload(self, now: float, *, force: bool) -> None:
         self._checked = now
         try:
             signature = self._stat()
