@@ -70,17 +70,21 @@ def normalise_bsn(value: str) -> str | None:
     return digits
 
 
+#: A BSN spelling in ASCII text: nine digits with at most one separator between two of them,
+#: or eight plain digits; never part of a longer run of digits.
+_BSN_SPELLING = re.compile(r"(?<![0-9])(?:[0-9](?:[ .-]?[0-9]){8}|[0-9]{8})(?![0-9])")
+
+
 @functools.cache
-def _bsn_pattern() -> re.Pattern[str]:
-    # Built from stdnum's own table of look-alike characters, on first use (not at import).
+def _to_ascii() -> dict[int, str]:
+    """stdnum's look-alikes of digits, spaces, dashes and dots, one character each, so that a
+    translated text keeps every position. Built on first use (not at import)."""
     mapped = stdnum_util._char_map  # the table stdnum's ``clean`` translates with
-    seps = {" ", "-", "."} | {c for c, to in mapped.items() if to in (" ", "-", ".")}
-    digits = {c for c, to in mapped.items() if len(to) == 1 and to.isascii() and to.isdigit()}
-    digit = "[0-9" + "".join(re.escape(c) for c in sorted(digits)) + "]"
-    sep = "[" + "".join(re.escape(c) for c in sorted(seps)) + "]"
-    # Nine digits with at most one separator between two of them, or eight plain ASCII
-    # digits; never part of a longer run of digits.
-    return re.compile(f"(?<!{digit})(?:{digit}(?:{sep}?{digit}){{8}}|[0-9]{{8}})(?!{digit})")
+    return {
+        ord(char): to
+        for char, to in mapped.items()
+        if to in (" ", "-", ".") or (len(to) == 1 and to.isascii() and to.isdigit())
+    }
 
 
 def find_bsns(text: str) -> Iterator[tuple[int, int, str]]:
@@ -88,10 +92,12 @@ def find_bsns(text: str) -> Iterator[tuple[int, int, str]]:
 
     A match that is not a BSN is tried again one character further, so a number that fails
     the eleven test cannot hide a BSN that starts inside it."""
-    pattern = _bsn_pattern()
+    # Matching the look-alikes through a translation to ASCII (same length) is several
+    # times faster than a pattern with their character classes: this runs on every log line.
+    plain = text if text.isascii() else text.translate(_to_ascii())
     position = 0
-    while (match := pattern.search(text, position)) is not None:
-        found = normalise_bsn(match.group())
+    while (match := _BSN_SPELLING.search(plain, position)) is not None:
+        found = normalise_bsn(text[match.start() : match.end()])
         if found is None:
             position = match.start() + 1
             continue
