@@ -4,6 +4,7 @@
 import hmac
 import inspect
 import uuid
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -134,7 +135,8 @@ def build_console_router(
         session = signer.verify(cookie)
         assert session is not None  # just issued by the same signer
         async with ctx.store.write() as conn:
-            await save_session(conn, session, now=ops.clock())
+            # Real time, as the cookie's expiry is (ops.clock may be a test's fixed clock).
+            await save_session(conn, session, now=datetime.now(UTC))
             await record_audit(
                 conn, actor=Actor.of(client), action="login", at=ops.clock(), target="console"
             )
