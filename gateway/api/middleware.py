@@ -18,6 +18,7 @@ __all__ = ["CorrelationMiddleware", "correlation_id_of", "current_correlation_id
 
 log = structlog.get_logger("gateway.http")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def correlation_id_of(given: str | None) -> str:
@@ -64,10 +65,13 @@ class CorrelationMiddleware:
             elapsed = time.perf_counter() - started
             route: Any = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            self.metrics.request_seconds.labels(path, scope["method"]).observe(elapsed)
+            # A client may send any token as its method: a label holds only known ones (no
+            # BSN, no unbounded label values).
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            self.metrics.request_seconds.labels(path, method).observe(elapsed)
             log.info(
                 "http_request",
-                method=scope["method"],
+                method=method,
                 route=path,
                 status=status,
                 ms=round(elapsed * 1000, 1),

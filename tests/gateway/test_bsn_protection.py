@@ -162,3 +162,12 @@ async def test_a_sender_reference_spelling_a_bsn_is_masked_in_ops_views(
     assert detail["inbound"]["external_ref"] == "******333"
     assert message["inbound"]["external_ref"] == "******333"
     assert "111.222.333" not in _text(listed) + _text(detail) + _text(message)
+
+
+async def test_a_request_method_spelling_a_bsn_never_becomes_a_metric_label(make_gateway) -> None:
+    async with make_gateway(relay=False) as gw:
+        odd = await gw.client.request("111222333", "/v1/messages")
+        metrics = (await gw.client.get("/metrics")).text
+    assert odd.status_code == 405
+    assert "111222333" not in metrics
+    assert 'method="OTHER"' in metrics
