@@ -95,6 +95,12 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "De periode valt (deels) buiten de plaatsing.",
             "The period lies (partly) outside the placement.",
         ),
+        "party_not_linked": (
+            "Deze gemeente werkt volgens de gateway niet met dit uitzendbureau; laat de "
+            "gemeente weg of vraag Flextensie de twee te koppelen.",
+            "This municipality does not work with this agency in the gateway's configuration; "
+            "leave the municipality out or ask Flextensie to link the two.",
+        ),
         "unknown_placement": (
             "Plaatsing onbekend: lever eerst de plaatsing aan.",
             "Unknown placement: send the placement first.",

@@ -13,7 +13,7 @@ from adapters.registry import load_adapters
 from gateway.api import health, messages
 from gateway.api.middleware import CorrelationMiddleware
 from gateway.api.problems import install_problem_handlers
-from gateway.auth import ClientRegistry
+from gateway.auth import ClientLookup, LiveClients
 from gateway.channels import Channel, load_channels
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
@@ -25,6 +25,7 @@ from gateway.ops.wiring import install_ops
 from gateway.relay import Relay, producer_factory
 from gateway.settings import Settings
 from gateway.store import Store, upgrade
+from gateway.tenancy import Tenancy
 
 __all__ = ["adapter_config", "build_context", "create_app"]
 
@@ -42,7 +43,7 @@ def adapter_config(settings: Settings) -> AdapterConfig:
 def build_context(
     settings: Settings,
     *,
-    clients: ClientRegistry | None = None,
+    clients: ClientLookup | None = None,
     adapters: Mapping[str, Adapter] | None = None,
     make_producer: Callable[[], AIOKafkaProducer] | None = None,
     with_relay: bool | None = None,
@@ -67,14 +68,22 @@ def build_context(
         if run_relay
         else None
     )
+    registry = (
+        clients
+        if clients is not None
+        else LiveClients(
+            settings.resolved_clients_file, check_seconds=settings.clients_check_seconds
+        )
+    )
+    tenancy = Tenancy(clients=registry, store=store, events=events)
     intake = Intake(
+        guard=tenancy.check,
         store=store,
         events=events,
         metrics=metrics,
         on_queued=relay.wake if relay is not None else (lambda: None),
         offload_min_bytes=settings.offload_min_bytes,
     )
-    registry = clients or ClientRegistry.from_file(settings.resolved_clients_file)
     registered = (
         adapters if adapters is not None else load_adapters(config=adapter_config(settings))
     )

@@ -395,6 +395,10 @@ def clients_add(
     role: Annotated[str, typer.Option(help="municipality | agency | ops-viewer | ops-admin")],
     gemeentecode: Annotated[str | None, typer.Option(help="For a municipality.")] = None,
     kvk: Annotated[str | None, typer.Option(help="For an agency.")] = None,
+    agency: Annotated[
+        list[str] | None,
+        typer.Option(help="For a municipality: KvK of an agency it works with (repeatable)."),
+    ] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     data_dir: DataDir = None,
 ) -> None:
@@ -409,6 +413,7 @@ def clients_add(
             role=role,
             gemeentecode=gemeentecode,
             kvk=kvk,
+            agencies=tuple(agency or ()),
             name=name,
         )
     except ClientsFileError as exc:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -11,17 +13,21 @@ from gateway.auth import Client, ClientRegistry, ClientsFileError, hash_key, new
 
 __all__ = ["ClientsFileError", "add_client", "ensure_demo_clients"]
 
-DEMO_CLIENTS: tuple[dict[str, str], ...] = (
+#: The demo agencies' KvK numbers (docs/agencies.md): both demo municipalities work with them.
+DEMO_AGENCIES = ("12345678", "87654321", "34567890")
+DEMO_CLIENTS: tuple[dict[str, Any], ...] = (
     {
         "client_id": "gemeente-amsterdam",
         "role": "municipality",
         "gemeentecode": "0363",
+        "agencies": DEMO_AGENCIES,
         "name": "Gemeente Amsterdam (demo)",
     },
     {
         "client_id": "gemeente-rotterdam",
         "role": "municipality",
         "gemeentecode": "0599",
+        "agencies": DEMO_AGENCIES,
         "name": "Gemeente Rotterdam (demo)",
     },
     {
@@ -42,6 +48,7 @@ def add_client(
     role: str,
     gemeentecode: str | None = None,
     kvk: str | None = None,
+    agencies: Sequence[str] = (),
     name: str = "",
 ) -> str:
     """Appends a client with a fresh key to ``path`` and returns the key."""
@@ -54,6 +61,7 @@ def add_client(
                 "name": name,
                 "gemeentecode": gemeentecode,
                 "kvk": kvk,
+                "agencies": list(agencies),
                 "key_sha256": [hash_key(key)],
             }
         )
@@ -73,6 +81,8 @@ def add_client(
         block.append(f'gemeentecode = "{candidate.gemeentecode}"')
     if candidate.kvk:
         block.append(f'kvk = "{candidate.kvk}"')
+    if candidate.agencies:
+        block.append(f"agencies = {sorted(candidate.agencies)!r}".replace("'", '"'))
     block.append(f'key_sha256 = ["{candidate.key_sha256[0]}"]')
     path.parent.mkdir(parents=True, exist_ok=True)
     header = "" if path.exists() else "# API clients of the gateway; see docs/configuration.md\n"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.base import Adapter
-from gateway.auth import ClientRegistry
+from gateway.auth import ClientLookup
 from gateway.channels import Channel
 from gateway.events import EventFactory
 from gateway.intake import Intake
@@ -24,7 +24,8 @@ __all__ = ["GatewayContext"]
 class GatewayContext:
     settings: Settings
     store: Store
-    clients: ClientRegistry
+    #: The live clients file (gateway.auth.LiveClients) in a running gateway.
+    clients: ClientLookup
     adapters: Mapping[str, Adapter]
     metrics: Metrics
     events: EventFactory

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -165,7 +165,11 @@ class Intake:
         on_queued: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         offload_min_bytes: int = 16 * 1024,
+        guard: Callable[[str, Sequence[Draft]], Awaitable[None]] | None = None,
     ) -> None:
+        #: Checks a sender's drafts against what is stored before they are (gateway.tenancy);
+        #: a :class:`Forbidden` it raises is kept as a rejection like any other.
+        self._guard = guard
         self._store = store
         self._events = events
         self._metrics = metrics
@@ -189,6 +193,7 @@ class Intake:
         # query before: repeats are rare, and one round trip less per submission matters on
         # the synchronous channels.
         received_at = self._clock()
+        await self._check(submission, drafts)
         try:
             digest, records = await off_loop(
                 len(submission.payload),
@@ -282,7 +287,7 @@ class Intake:
         """Translate and authorise the whole payload, then :meth:`accept` or :meth:`reject`."""
         received_at = self._clock()
         try:
-            digest, records = await off_loop(
+            drafts, digest, records = await off_loop(
                 len(submission.payload),
                 self._offload_min_bytes,
                 self._translate,
@@ -295,7 +300,16 @@ class Intake:
             raise await self.reject(submission, exc) from None
         except Exception as exc:
             raise await self.crashed(submission, exc) from exc
+        await self._check(submission, drafts)
         return await self._accept(submission, digest, received_at, records)
+
+    async def _check(self, submission: Submission, drafts: Sequence[Draft]) -> None:
+        if self._guard is None:
+            return
+        try:
+            await self._guard(submission.sender, drafts)
+        except Forbidden as exc:
+            raise await self.reject(submission, exc) from None
 
     # --- the parts ----------------------------------------------------------------------------
     async def crashed(
@@ -317,11 +331,11 @@ class Intake:
         translate: Callable[[bytes], list[Draft]],
         authorize: Callable[[Draft], None],
         received_at: datetime,
-    ) -> tuple[str, list[OutboxRecord]]:
+    ) -> tuple[list[Draft], str, list[OutboxRecord]]:
         drafts = translate(submission.payload)
         for draft in drafts:
             authorize(draft)
-        return self._records(submission, drafts, received_at)
+        return (drafts, *self._records(submission, drafts, received_at))
 
     def _records(
         self, submission: Submission, drafts: Sequence[Draft], received_at: datetime

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     #: TOML file with the clients allowed in (id, role, identity, key hash). Empty means
     #: ``<data_dir>/clients.toml``; see docs/configuration.md.
     clients_file: Path | None = None
+    #: How often a running gateway looks whether the clients file changed (a ``stat``); a
+    #: change (client added, key rotated, client revoked) applies at the next request after
+    #: that. 0 looks at every request.
+    clients_check_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
 
     # --- Kafka ---------------------------------------------------------------------------
     kafka_bootstrap_servers: str = "127.0.0.1:9092"

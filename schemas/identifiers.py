@@ -7,12 +7,15 @@ carries the pattern a consumer can check without our code.
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 from stdnum import iban as stdnum_iban
+from stdnum import util as stdnum_util
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
 
@@ -24,8 +27,13 @@ __all__ = [
     "Iban",
     "KvkNummer",
     "Loonheffingennummer",
+    "find_bsns",
     "mask_bsn",
+    "mask_bsns",
+    "normalise_bsn",
 ]
+
+_INVALID_BSN = "not a valid BSN (9 digits that pass the eleven test)"
 
 
 def _bsn(value: str) -> str:
@@ -34,19 +42,81 @@ def _bsn(value: str) -> str:
     if len(value) == 9 and value.isascii() and value.isdigit():
         if _compact_bsn_is_valid(value):
             return value
-        raise PydanticCustomError(
-            "invalid_bsn", "not a valid BSN (9 digits that pass the eleven test)"
-        )
+        raise PydanticCustomError("invalid_bsn", _INVALID_BSN)
+    found = normalise_bsn(value)
+    if found is None:
+        raise PydanticCustomError("invalid_bsn", _INVALID_BSN)
+    return found
+
+
+def normalise_bsn(value: str) -> str | None:
+    """The one decision of what is a BSN: the nine ASCII digits of ``value``, or None.
+
+    Accepted spellings are what python-stdnum's ``compact`` reduces to nine digits (spaces,
+    dashes, dots and their Unicode look-alikes between the digits, full-width digits),
+    passing the eleven test; and eight plain digits, a BSN whose leading zero a spreadsheet
+    dropped (DOMAIN.md). Eight digits with separators are not a BSN (``2026-12-01`` is a
+    date). :func:`find_bsns` finds exactly these spellings in free text, so every value the
+    gateway accepts as a BSN is also one that masking and log scrubbing recognise.
+    """
+    value = value.strip()
     digits = stdnum_bsn.compact(value)
-    # DOMAIN.md: an 8-digit number is a BSN written without its leading zero.
-    if len(digits) == 8 and digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits) == 8 and len(value) == 8:
         digits = "0" + digits
-    try:
-        return str(stdnum_bsn.validate(digits))
-    except StdnumError:
-        raise PydanticCustomError(
-            "invalid_bsn", "not a valid BSN (9 digits that pass the eleven test)"
-        ) from None
+    if len(digits) != 9 or not _compact_bsn_is_valid(digits):
+        return None
+    return digits
+
+
+#: A BSN spelling in ASCII text: nine digits with at most one separator between two of them,
+#: or eight plain digits; never part of a longer run of digits.
+_BSN_SPELLING = re.compile(r"(?<![0-9])(?:[0-9](?:[ .-]?[0-9]){8}|[0-9]{8})(?![0-9])")
+
+
+@functools.cache
+def _to_ascii() -> dict[int, str]:
+    """stdnum's look-alikes of digits, spaces, dashes and dots, one character each, so that a
+    translated text keeps every position. Built on first use (not at import)."""
+    mapped = stdnum_util._char_map  # the table stdnum's ``clean`` translates with
+    return {
+        ord(char): to
+        for char, to in mapped.items()
+        if to in (" ", "-", ".") or (len(to) == 1 and to.isascii() and to.isdigit())
+    }
+
+
+def find_bsns(text: str) -> Iterator[tuple[int, int, str]]:
+    """Every BSN in ``text`` in any spelling :func:`normalise_bsn` accepts: (start, end, BSN).
+
+    A match that is not a BSN is tried again one character further, so a number that fails
+    the eleven test cannot hide a BSN that starts inside it."""
+    # Matching the look-alikes through a translation to ASCII (same length) is several
+    # times faster than a pattern with their character classes: this runs on every log line.
+    plain = text if text.isascii() else text.translate(_to_ascii())
+    position = 0
+    while (match := _BSN_SPELLING.search(plain, position)) is not None:
+        found = normalise_bsn(text[match.start() : match.end()])
+        if found is None:
+            position = match.start() + 1
+            continue
+        yield match.start(), match.end(), found
+        position = match.end()
+
+
+def mask_bsns(text: str) -> str:
+    """``text`` with every BSN, in every accepted spelling, masked (:func:`mask_bsn`)."""
+    parts: list[str] = []
+    last = 0
+    for start, end, found in find_bsns(text):
+        parts.append(text[last:start])
+        parts.append(mask_bsn(found))
+        last = end
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 @functools.lru_cache(maxsize=32_768)

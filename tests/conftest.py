@@ -4,6 +4,7 @@ runs on SQLite and on PostgreSQL; a gateway harness around the real app."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,8 +22,10 @@ from gateway.app import build_context, create_app
 from gateway.auth import Client, ClientRegistry, hash_key
 from gateway.context import GatewayContext
 from gateway.localkafka import LocalKafka
+from gateway.log import configure_logging
 from gateway.settings import Settings
 from gateway.store.tables import messages
+from tests.log_scan import bsns_in_tests, leaks
 from tests.samples import placement_started
 from tests.services.postgres import PostgresServer, free_port, start_postgres
 from tests.waiting import eventually
@@ -30,8 +33,16 @@ from tests.waiting import eventually
 PERSON_KEY_SECRET = "test-person-key-secret-0123456789abcdef"
 
 TEST_CLIENTS: dict[str, dict[str, Any]] = {
-    "gemeente-amsterdam": {"role": "municipality", "gemeentecode": "0363"},
-    "gemeente-rotterdam": {"role": "municipality", "gemeentecode": "0599"},
+    "gemeente-amsterdam": {
+        "role": "municipality",
+        "gemeentecode": "0363",
+        "agencies": ["12345678", "87654321"],
+    },
+    "gemeente-rotterdam": {
+        "role": "municipality",
+        "gemeentecode": "0599",
+        "agencies": ["12345678"],
+    },
     "flexwerk-uitzend": {"role": "agency", "kvk": "12345678"},
     "andere-uitzend": {"role": "agency", "kvk": "87654321"},
     "ops-admin": {"role": "ops-admin"},
@@ -237,11 +248,13 @@ def gateway_factory(store_url: str, data_dir: Path) -> GatewayFactory:
         kafka: LocalKafka | None = None,
         relay: bool | None = None,
         adapters: Any = None,
+        clients: Any = None,
         **overrides: Any,
     ) -> AsyncIterator[Harness]:
         settings = settings_for(store_url, data_dir, kafka, relay=relay, **overrides)
         topic = settings.default_topic
-        ctx = build_context(settings, clients=make_test_clients(), adapters=adapters)
+        registry = make_test_clients() if clients is None else clients
+        ctx = build_context(settings, clients=registry, adapters=adapters)
         app = create_app(settings, context=ctx)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -273,3 +286,45 @@ def _no_real_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("FLEXGW_") and not name.startswith("FLEXGW_TEST_"):
             monkeypatch.delenv(name)
+
+
+# --- the whole run's logs hold no BSN (issue 11, acceptance 4) ------------------------------
+_RUN_LOG = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def whole_run_log(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], None]]:
+    """Every log line of the run, through the gateway's own logging pipeline, into one file
+    that :func:`pytest_sessionfinish` searches for the tests' BSNs. Yields the function that
+    puts this logging back (for a test that configures logging itself)."""
+    path = tmp_path_factory.getbasetemp() / "whole-run.log"
+    handle = path.open("w", encoding="utf-8")
+    request.config.stash[_RUN_LOG] = path
+
+    def install() -> None:
+        # info: what production logs (debug adds a line per aiosqlite call, slowing the run).
+        configure_logging("info", "json", stream=handle)
+
+    install()
+    yield install
+    logging.getLogger().handlers.clear()
+    handle.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.stash.get(_RUN_LOG, None)
+    if path is None or not path.exists():
+        return
+    bsns = bsns_in_tests(Path(__file__).parent)
+    with path.open(encoding="utf-8") as lines:
+        found = leaks(lines, bsns)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"\n{len(found)} log line(s) of this run hold a BSN of the tests, e.g.:\n" + (
+            "\n".join(found[:5])
+        )
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from lxml import etree
-from stdnum.nl import bsn as stdnum_bsn
 
 from adapters.base import Issue
 from adapters.xmlsafe import parser
-from schemas.identifiers import mask_bsn
+from schemas.identifiers import mask_bsns
 
 __all__ = ["XSD_DIR", "XSD_FILES", "SchemaSet", "mask_bsns"]
 
@@ -26,17 +25,6 @@ XSD_FILES = (
     "bg0310_nps.xsd",
 )
 _ENTRY = "validate-gateway.xsd"
-_DIGITS = re.compile(r"(?<![0-9])[0-9]{8,9}(?![0-9])")
-
-
-def mask_bsns(text: str) -> str:
-    """Masks every number in ``text`` that is a BSN (schema errors quote the offending value)."""
-
-    def _mask(match: re.Match[str]) -> str:
-        value = match.group().zfill(9)
-        return mask_bsn(value) if stdnum_bsn.is_valid(value) else match.group()
-
-    return _DIGITS.sub(_mask, text)
 
 
 class SchemaSet:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from adapters.base import Draft
 from gateway.api.deps import ClientDep, ContextDep, read_body
+from gateway.api.middleware import current_correlation_id
 from gateway.errors import UnsupportedMediaType
 from gateway.intake import Submission
 
@@ -74,7 +75,7 @@ async def submit_messages(
             content_type=content_type,
             payload=body,
             idempotency_key=idempotency_key,
-            correlation_id=request.headers.get("x-correlation-id"),
+            correlation_id=current_correlation_id(),
         ),
         translate=lambda payload: adapter.translate(payload, sender=client.id),
         authorize=authorize,

@@ -12,11 +12,27 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.metrics import Metrics
+from schemas.identifiers import find_bsns
 
-__all__ = ["CorrelationMiddleware"]
+__all__ = ["CorrelationMiddleware", "correlation_id_of", "current_correlation_id"]
 
 log = structlog.get_logger("gateway.http")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def correlation_id_of(given: str | None) -> str:
+    """The sender's ``X-Correlation-ID`` when it is safe to log and store (a short token of
+    letters, digits and ``._:-`` that holds no BSN in any spelling), else a fresh one."""
+    if given and _VALID_ID.match(given) and next(find_bsns(given), None) is None:
+        return given
+    return uuid.uuid4().hex
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id of the request being handled (bound by the middleware)."""
+    value = structlog.contextvars.get_contextvars().get("correlation_id")
+    return value if isinstance(value, str) else None
 
 
 class CorrelationMiddleware:
@@ -28,8 +44,7 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"x-correlation-id")
-        correlation_id = given if given and _VALID_ID.match(given) else uuid.uuid4().hex
+        correlation_id = correlation_id_of(_header(scope, b"x-correlation-id"))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
         started = time.perf_counter()
@@ -50,10 +65,13 @@ class CorrelationMiddleware:
             elapsed = time.perf_counter() - started
             route: Any = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            self.metrics.request_seconds.labels(path, scope["method"]).observe(elapsed)
+            # A client may send any token as its method: a label holds only known ones (no
+            # BSN, no unbounded label values).
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            self.metrics.request_seconds.labels(path, method).observe(elapsed)
             log.info(
                 "http_request",
-                method=scope["method"],
+                method=method,
                 route=path,
                 status=status,
                 ms=round(elapsed * 1000, 1),

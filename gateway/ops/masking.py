@@ -31,7 +31,8 @@ def decode_payload(payload: bytes) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Every 9-digit number that passes the eleven test is masked."""
+    """Every BSN, in every spelling the gateway accepts (``111-222-333``, full-width digits,
+    ...), is masked: the one recogniser of ``schemas.identifiers``."""
     return scrub_text(text)
 
 

@@ -292,7 +292,8 @@ async def message_detail(
             "channel": source.channel,
             "adapter": source.adapter,
             "content_type": source.content_type,
-            "external_ref": source.external_ref,
+            # The sender chose it (referentienummer, file name): it may spell a BSN.
+            "external_ref": _masked(source.external_ref),
             "received_at": _iso(source.received_at),
             "state": source.state,
             "payload_size": source.payload_size,
@@ -417,7 +418,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         ).as_json()
         | {
             "content_type": row.content_type,
-            "external_ref": row.external_ref,
+            "external_ref": _masked(row.external_ref),
             "status_code": row.status_code,
             "stored_as": _stored_as(row),
         },
@@ -426,3 +427,7 @@ async def inbound_detail(conn: AsyncConnection, inbound_id: str) -> dict[str, An
         "messages": [MessageSummary(*m).as_json() for m in made],
         "raw_payload": None if row.payload is None else mask_text(decode_payload(row.payload)),
     }
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask_text(text)

@@ -59,6 +59,8 @@ class Store:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
+                # A driver error's text must not carry the statement's values (BSNs, payloads).
+                hide_parameters=True,
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,
             )
@@ -151,6 +153,8 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int, busy_seconds: float)
         pool_size=pool_size,
         max_overflow=pool_size,
         connect_args={"timeout": busy_seconds},
+        # A driver error's text must not carry the statement's values (BSNs, payloads).
+        hide_parameters=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )

@@ -28,6 +28,7 @@ from gateway.states import STATE_COLUMNS, MessageState
 __all__ = [
     "INDEXED_OFF_PATH_STATES",
     "audit_log",
+    "console_sessions",
     "dlq_offsets",
     "holds",
     "inbound",
@@ -233,6 +234,18 @@ Index(
 Index("ix_inbound_state_received_at", inbound.c.state, inbound.c.received_at)
 
 #: Who did what, when, to which messages and why. Append-only: nothing updates or deletes it.
+#: Console sessions, by the SHA-256 of the cookie's nonce (the cookie alone is not enough:
+#: logout and a revoked client end the session here).
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_console_sessions_client_id", "client_id"),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -12,7 +12,6 @@ from typing import Literal
 
 import structlog
 from lxml import etree
-from stdnum.nl import bsn as stdnum_bsn
 
 from adapters.base import Draft, Issue, TranslationError
 from adapters.stuf.mapping.nps import nps_bsn
@@ -25,6 +24,7 @@ from gateway.errors import Forbidden, GatewayError
 from gateway.intake import Receipt, SenderAnswer, Submission
 from gateway.store.stuf_repo import is_known_candidate
 from gateway.stuf.checks import check_objects, check_systems
+from schemas.identifiers import normalise_bsn
 
 __all__ = ["Outcome", "Prepared", "StufPipeline"]
 
@@ -210,8 +210,7 @@ def _first_line(element: etree._Element) -> int:
 def _bsn(value: object) -> str:
     if not isinstance(value, str):
         return ""
-    digits = stdnum_bsn.compact(value)
-    return digits.zfill(9) if digits.isdigit() else ""
+    return normalise_bsn(value) or ""
 
 
 def _check_action(kind: MessageKind, soap_action: str | None, element: etree._Element) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import structlog
 
-from gateway.auth import ClientRegistry
+from gateway.auth import ClientLookup
 from gateway.errors import GatewayError
 from gateway.inbox import HeldStill
 from gateway.uploads.report import write_status
@@ -44,7 +44,7 @@ class InboxWatcher:
         self,
         *,
         root: Path,
-        clients: ClientRegistry,
+        clients: ClientLookup,
         service: UploadService,
         poll_seconds: float,
     ) -> None:

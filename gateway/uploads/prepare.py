@@ -8,7 +8,7 @@ A :class:`Prepared` row is plain data (no pydantic objects), cheap to hand betwe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -57,7 +57,15 @@ class Prepared:
 
 
 class Preparer:
-    def __init__(self, events: EventFactory, upload: UploadRef) -> None:
+    def __init__(
+        self,
+        events: EventFactory,
+        upload: UploadRef,
+        *,
+        parties: Callable[[Draft], str | None] | None = None,
+    ) -> None:
+        #: Why a row's message may not name the parties it names (gateway.tenancy), or None.
+        self._parties = parties
         self._events = events
         self._upload = upload
         self._payload = events.for_payload(
@@ -101,6 +109,18 @@ class Preparer:
             columns=columns or {},
         )
         if issues or draft is None:
+            return prepared
+        refusal = self._parties(draft) if self._parties is not None else None
+        if refusal is not None:
+            prepared.issues = [
+                Issue(
+                    location,
+                    "party_not_linked",
+                    refusal,
+                    field="municipality",
+                    value=getattr(draft.data, "municipality", None),
+                )
+            ]
             return prepared
         data = draft.data
         record = self.record(draft, index)

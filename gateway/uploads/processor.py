@@ -13,6 +13,7 @@ and row, so a second run produces the same messages.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,9 +24,11 @@ import structlog
 from adapters.base import Issue
 from adapters.payroll_csv import AgencyProfile
 from adapters.setu import OfficialSchemas
+from gateway.auth import ClientLookup
 from gateway.events import EventFactory
 from gateway.states import InboundState
 from gateway.store import Store
+from gateway.tenancy import unlinked_municipality
 from gateway.uploads import repo
 from gateway.uploads.jobs import run_csv, run_setu
 from gateway.uploads.metrics import UploadMetrics
@@ -59,7 +62,10 @@ class UploadProcessor:
         on_queued: Callable[[], None] = lambda: None,
         poll_seconds: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clients: ClientLookup | None = None,
     ) -> None:
+        #: For the tenancy rule of placement rows (gateway.tenancy.unlinked_municipality).
+        self._clients = clients
         self._store = store
         self._events = events
         self._data_dir = data_dir
@@ -191,9 +197,15 @@ class UploadProcessor:
 
     async def _check(self, upload: Upload) -> Settlement:
         profile = self._profiles.get(upload.agency_kvk)
+        clients = self._clients
         preparer = Preparer(
             self._events,
             UploadRef(upload.sender, upload.agency_kvk, upload.content_hash, upload.received_at),
+            parties=(
+                None
+                if clients is None
+                else functools.partial(unlinked_municipality, clients, upload.agency_kvk)
+            ),
         )
         stager = Stager(
             store=self._store,

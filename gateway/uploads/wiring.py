@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from adapters.base import Adapter
 from adapters.payroll_csv import PayrollCsvAdapter, ProfileError
 from adapters.setu import SetuAdapter
-from gateway.auth import ClientRegistry
+from gateway.auth import ClientLookup
 from gateway.context import GatewayContext
 from gateway.events import EventFactory
 from gateway.intake import Intake
@@ -61,7 +61,7 @@ def build_upload_channel(
     intake: Intake,
     events: EventFactory,
     registry: CollectorRegistry,
-    clients: ClientRegistry,
+    clients: ClientLookup,
     on_queued: Callable[[], None],
     payroll: PayrollCsvAdapter,
     setu: SetuAdapter,
@@ -87,6 +87,7 @@ def build_upload_channel(
         chunk_rows=settings.upload_chunk_rows,
         max_errors=settings.upload_max_errors,
         on_queued=on_queued,
+        clients=clients,
     )
     service = UploadService(
         store=store,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
+from collections.abc import Callable
 
 import pytest
 import structlog
@@ -18,7 +18,9 @@ def test_scrub_masks_only_numbers_that_are_bsns() -> None:
 
 
 async def test_request_logs_are_json_with_correlation_id_and_no_bsn(
-    make_gateway: GatewayFactory, capsys: pytest.CaptureFixture[str]
+    make_gateway: GatewayFactory,
+    capsys: pytest.CaptureFixture[str],
+    whole_run_log: Callable[[], None],
 ) -> None:
     configure_logging("info", "json")
     try:
@@ -34,8 +36,7 @@ async def test_request_logs_are_json_with_correlation_id_and_no_bsn(
             if line.startswith("{")
         ]
     finally:
-        structlog.reset_defaults()
-        logging.getLogger().handlers.clear()
+        whole_run_log()
     assert ok.headers["x-correlation-id"] == "corr-1"
     assert bad.status_code == 422
     everything = json.dumps(lines)

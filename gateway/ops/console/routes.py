@@ -4,11 +4,13 @@
 import hmac
 import inspect
 import uuid
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 import orjson
+import structlog
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -18,7 +20,15 @@ from gateway.auth import Client
 from gateway.errors import Forbidden, GatewayError, NotFound, Unauthenticated
 from gateway.ops.audit import Actor, record_audit
 from gateway.ops.console.pages import SECURITY_HEADERS, Pages
-from gateway.ops.console.session import COOKIE_NAME, ConsoleSession, SessionSigner
+from gateway.ops.console.session import (
+    COOKIE_NAME,
+    ConsoleSession,
+    SessionSigner,
+    end_client_sessions,
+    end_session,
+    save_session,
+    session_is_live,
+)
 from gateway.ops.errors import InvalidSelection
 from gateway.ops.filters import MessageFilter
 from gateway.ops.replay.model import ReplayKind, Selection
@@ -26,6 +36,8 @@ from gateway.ops.service import OpsService
 from gateway.states import QuarantineState
 
 __all__ = ["ConsoleUser", "build_console_router", "install_console_errors"]
+
+log = structlog.get_logger(__name__)
 
 _FILTER_FIELDS = ("state", "sender", "channel", "type", "error_code", "since", "until")
 
@@ -52,10 +64,25 @@ def build_console_router(
     ctx = ops.ctx
 
     # --- sessions ------------------------------------------------------------------------
-    def current_user(request: Request) -> ConsoleUser:
+    async def current_user(request: Request) -> ConsoleUser:
         session = signer.verify(request.cookies.get(COOKIE_NAME))
-        client = ctx.clients.get(session.client_id) if session else None
-        if session is None or client is None or not client.is_ops:
+        if session is None:
+            raise _LoginNeeded()
+        client = ctx.clients.get(session.client_id)
+        if client is None or not client.is_ops:
+            # Revoked (or no longer an ops client): its sessions end everywhere.
+            async with ctx.store.write() as conn:
+                ended = await end_client_sessions(conn, session.client_id)
+            log.warning(
+                "revoked_credential_refused",
+                credential="console_session",
+                client=session.client_id,
+                sessions_ended=ended,
+            )
+            raise _LoginNeeded()
+        async with ctx.store.read() as conn:
+            live = await session_is_live(conn, session)
+        if not live:
             raise _LoginNeeded()
         return ConsoleUser(client, session)
 
@@ -105,14 +132,19 @@ def build_console_router(
             return page(
                 "login.html", None, 401, next=_local(next), error="Unknown key, or not an ops key."
             )
+        cookie = signer.issue(client.id)
+        session = signer.verify(cookie)
+        assert session is not None  # just issued by the same signer
         async with ctx.store.write() as conn:
+            # Real time, as the cookie's expiry is (ops.clock may be a test's fixed clock).
+            await save_session(conn, session, now=datetime.now(UTC))
             await record_audit(
                 conn, actor=Actor.of(client), action="login", at=ops.clock(), target="console"
             )
         response = redirect(_local(next))
         response.set_cookie(
             COOKIE_NAME,
-            signer.issue(client.id),
+            cookie,
             max_age=signer.lifetime,
             path="/ops",
             httponly=True,
@@ -124,6 +156,8 @@ def build_console_router(
     @router.post("/logout")
     async def logout(request: Request, user: User, csrf_token: Csrf) -> Response:
         check_form(request, user, csrf_token)
+        async with ctx.store.write() as conn:
+            await end_session(conn, user.session)
         response = redirect("/ops/login")
         response.delete_cookie(
             COOKIE_NAME, path="/ops", httponly=True, samesite="strict", secure=secure_cookie

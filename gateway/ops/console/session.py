@@ -1,6 +1,8 @@
 """Console sessions: a signed cookie naming the ops client, with an expiry and a nonce from
-which the CSRF token of its forms is derived. Nothing is kept server-side; a client removed
-from the clients file loses access at its next request (the cookie is checked against it)."""
+which the CSRF token of its forms is derived. The session also lives server-side
+(``console_sessions``, keyed by the SHA-256 of the nonce) and is checked at every request:
+logout deletes it, and a client revoked from the clients file has its sessions refused and
+deleted, so a copied cookie is worthless after either."""
 
 from __future__ import annotations
 
@@ -11,13 +13,26 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.settings import Settings
+from gateway.store.tables import console_sessions
 
-__all__ = ["COOKIE_NAME", "ConsoleSession", "SessionSigner", "session_secret"]
+__all__ = [
+    "COOKIE_NAME",
+    "ConsoleSession",
+    "SessionSigner",
+    "end_client_sessions",
+    "end_session",
+    "save_session",
+    "session_is_live",
+    "session_secret",
+]
 
 COOKIE_NAME = "flexgw_ops"
 
@@ -35,6 +50,8 @@ class ConsoleSession:
     client_id: str
     expires: int
     csrf: str
+    #: SHA-256 of the nonce: the session's key in ``console_sessions``.
+    key: str
 
 
 class SessionSigner:
@@ -75,7 +92,41 @@ class SessionSigner:
         if expires < (now or time.time()):
             return None
         csrf = _b64(self._mac(b"csrf", nonce.encode()))
-        return ConsoleSession(client_id=client_id, expires=expires, csrf=csrf)
+        key = hashlib.sha256(nonce.encode()).hexdigest()
+        return ConsoleSession(client_id=client_id, expires=expires, csrf=csrf, key=key)
+
+
+async def save_session(conn: AsyncConnection, session: ConsoleSession, *, now: datetime) -> None:
+    # Expired rows of anyone go with each login: the table stays as small as the live sessions.
+    await conn.execute(delete(console_sessions).where(console_sessions.c.expires_at < now))
+    await conn.execute(
+        insert(console_sessions).values(
+            session_hash=session.key,
+            client_id=session.client_id,
+            created_at=now,
+            expires_at=datetime.fromtimestamp(session.expires, UTC),
+        )
+    )
+
+
+async def session_is_live(conn: AsyncConnection, session: ConsoleSession) -> bool:
+    found = await conn.scalar(
+        select(console_sessions.c.client_id).where(console_sessions.c.session_hash == session.key)
+    )
+    return found == session.client_id
+
+
+async def end_session(conn: AsyncConnection, session: ConsoleSession) -> None:
+    await conn.execute(
+        delete(console_sessions).where(console_sessions.c.session_hash == session.key)
+    )
+
+
+async def end_client_sessions(conn: AsyncConnection, client_id: str) -> int:
+    result = await conn.execute(
+        delete(console_sessions).where(console_sessions.c.client_id == client_id)
+    )
+    return result.rowcount
 
 
 def session_secret(settings: Settings) -> bytes:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.base import Adapter, Draft, TranslationError
-from gateway.auth import ClientRegistry
+from gateway.auth import ClientLookup
 from gateway.errors import GatewayError
 from gateway.events import EventFactory, OutboxRecord
 from gateway.ops.masking import mask_text
@@ -42,7 +42,7 @@ class SourcePayload:
 
 class Retranslator:
     def __init__(
-        self, *, adapters: Mapping[str, Adapter], clients: ClientRegistry, events: EventFactory
+        self, *, adapters: Mapping[str, Adapter], clients: ClientLookup, events: EventFactory
     ) -> None:
         self._adapters = adapters
         self._clients = clients
