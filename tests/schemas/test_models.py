@@ -15,23 +15,25 @@ REF = {"bsn": "111222333", "municipality": "0363"}
 
 
 def test_every_type_is_versioned_and_registered() -> None:
-    assert len(EVENT_CLASSES) == 10
+    assert len(EVENT_CLASSES) == 12
     for cls in EVENT_CLASSES:
-        assert full_type(cls) == f"nl.flextensie.{cls.short_type}.v1"
+        assert full_type(cls) == f"nl.flextensie.{cls.short_type}.v{cls.version}"
         assert cls.model_fields["type"].default == full_type(cls)
     assert set(BY_SHORT_TYPE) == {
         "candidate.enrolled",
         "candidate.changed",
+        "candidate.changed.v2",
         "candidate.withdrawn",
         "benefit.status-changed",
         "person.changed",
+        "person.changed.v2",
         "placement.started",
         "placement.changed",
         "placement.ended",
         "hours.reported",
         "earnings.reported",
     }
-    assert len(BY_TYPE) == 10
+    assert len(BY_TYPE) == 12
 
 
 def test_change_sets_must_change_something_and_not_contradict() -> None:
