@@ -145,4 +145,3 @@ def change_fields(model: type[CanonicalModel]) -> tuple[str, ...]:
             for arg in getattr(info.annotation, "__args__", ())
         )
     )
-

@@ -41,14 +41,8 @@ def test_w_only_real_changes_appear() -> None:
         dossiernummer=None,
     )
     out = data(m.kandidaat_lk01("W-1", old, new, mutatiesoort="W"))
-    assert out["name"] == {
-        "surname": "Vries",
-        "surname_prefix": "de",
-        "initials": "J.",
-        "given_names": "Johannes",
-    }
-    assert set(out) == {"bsn", "municipality", "name", "cleared", "unknown"}
-    assert out["cleared"] == [] and out["unknown"] == []
+    assert out["given_names"] == {"state": "modified", "old": "Jan", "new": "Johannes"}
+    assert set(out) == {"bsn", "municipality", "kind", "given_names"}
 
 
 def test_w_geen_waarde_clears_and_absent_keeps() -> None:
@@ -67,8 +61,9 @@ def test_w_geen_waarde_clears_and_absent_keeps() -> None:
         dossiernummer=None,
     )
     out = data(m.kandidaat_lk01("W-2", old, new, mutatiesoort="W"))
-    assert out["cleared"] == ["contact", "iban"]
-    for kept in ("name", "birth_date", "address"):
+    assert out["email"] == {"state": "cleared", "old": "jan@example.org"}
+    assert out["iban"] == {"state": "cleared", "old": "NL91ABNA0417164300"}
+    for kept in ("surname", "birth_date", "address", "phone"):
         assert kept not in out  # absent in the new object: unchanged
 
 
@@ -85,9 +80,8 @@ def test_w_nil_without_novalue_also_clears() -> None:
         datumAanmelding=None,
         dossiernummer=None,
     )
-    assert data(m.kandidaat_lk01("W-3", m.kandidaat(), new, mutatiesoort="W"))["cleared"] == [
-        "iban"
-    ]
+    out = data(m.kandidaat_lk01("W-3", m.kandidaat(), new, mutatiesoort="W"))
+    assert out["iban"]["state"] == "cleared"
 
 
 def test_w_waarde_onbekend_is_unknown() -> None:
@@ -104,7 +98,7 @@ def test_w_waarde_onbekend_is_unknown() -> None:
         dossiernummer=None,
     )
     out = data(m.kandidaat_lk01("W-4", m.kandidaat(), new, mutatiesoort="W"))
-    assert out["unknown"] == ["birth_date"] and out["cleared"] == []
+    assert out["birth_date"] == {"state": "unknown", "old": "1990-04-17"}
 
 
 def test_w_same_values_in_old_and_new_is_no_change_at_all() -> None:
@@ -136,12 +130,13 @@ def test_w_address_group_is_replaced_whole() -> None:
         },
     )
     out = data(m.kandidaat_lk01("W-6", m.kandidaat(), new, mutatiesoort="W"))
-    assert out["address"] == {
+    assert out["address"]["new"] == {
         "street": "Kerkstraat",
         "house_number": 3,
         "postcode": "1017GB",
         "city": "Amsterdam",
     }
+    assert out["address"]["state"] == "modified"
     assert out["effective_date"] == "2027-01-01"
 
 
@@ -175,7 +170,7 @@ def test_w_plaatsing_changes_only_rate() -> None:
 def test_w_correction_maps_like_a_change() -> None:
     new = m.kandidaat(geslachtsnaam="Vries-Jansen")
     out = data(m.kandidaat_lk01("C-1", m.kandidaat(), new, mutatiesoort="C"))
-    assert out["name"]["surname"] == "Vries-Jansen"
+    assert out["surname"] == {"state": "modified", "old": "Vries", "new": "Vries-Jansen"}
 
 
 def test_w_old_and_new_must_be_the_same_person() -> None:
@@ -242,6 +237,7 @@ def test_nps_name_death_and_address_changes() -> None:
         geslachtsnaam="Jansen",
         overlijdensdatum="20261120",
         verblijfsadres=[
+            ("aoa.identificatie", "0599200000654321"),
             ("wpl.woonplaatsNaam", "Rotterdam"),
             ("gor.straatnaam", "Coolsingel"),
             ("aoa.postcode", "3011AD"),
@@ -249,16 +245,27 @@ def test_nps_name_death_and_address_changes() -> None:
             ("begindatumVerblijf", "20261115"),
         ],
     )
-    found = {d.data.change: d.data for d in drafts(m.nps_lk01("N-1", m.persoon(), new))}  # type: ignore[attr-defined]
-    assert found["name"].name.surname == "Jansen"
-    assert found["death"].date_of_death == date(2026, 11, 20)
-    assert found["address"].address.city == "Rotterdam"
-    assert found["address"].effective_date == date(2026, 11, 15)
-    assert {d.municipality for d in found.values()} == {"0363"}
+    [draft] = drafts(m.nps_lk01("N-1", m.persoon(), new))
+    out = draft.data.model_dump(mode="json", exclude_none=True)
+    assert out["surname"] == {"state": "modified", "old": "Vries", "new": "Jansen"}
+    assert out["date_of_death"] == {"state": "set", "new": "2026-11-20"}
+    assert out["address"]["state"] == "modified"
+    assert out["address"]["new"] == {
+        "street": "Coolsingel",
+        "house_number": 40,
+        "postcode": "3011AD",
+        "city": "Rotterdam",
+        "bag_id": "0599200000654321",
+        "since": "2026-11-15",
+    }
+    assert out["municipality"] == "0363" and out["kind"] == "change"
 
 
-def test_nps_t_mutation_yields_nothing() -> None:
+def test_nps_t_mutation_is_a_snapshot() -> None:
     xml = m.message(
         "npsLk01", "NPS", [m.persoon()], ref="N-2", mutatiesoort="T", prefix="BG", namespace=m.BG
     )
-    assert drafts(xml) == []
+    [draft] = drafts(xml)
+    out = draft.data.model_dump(mode="json", exclude_none=True)
+    assert out["kind"] == "snapshot"
+    assert out["surname"] == {"state": "set", "new": "Vries"}
