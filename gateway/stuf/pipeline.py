@@ -6,7 +6,7 @@ channel) and says what became of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import structlog
@@ -30,6 +30,7 @@ __all__ = ["Outcome", "Prepared", "StufPipeline"]
 log = structlog.get_logger(__name__)
 
 Result = Literal["accepted", "repeated", "ignored", "rejected"]
+NOT_A_CANDIDATE = "nothing to publish: npsLk01 about a person who is not a known candidate"
 XML = "application/xml"
 
 
@@ -48,6 +49,8 @@ class Prepared:
     nps_bsn: str | None = None
     #: The persons (BSNs) the message is about, to keep one person's messages in order.
     persons: tuple[str, ...] = ()
+    #: Why an accepted message yields nothing ("nothing to publish: ..."), for its history.
+    nothing: str | None = None
 
     @property
     def referentienummer(self) -> str | None:
@@ -102,7 +105,7 @@ class StufPipeline:
         reference = (stuurgegevens.referentienummer or None) if stuurgegevens else None
         payload = canonical_bytes(element)
 
-        def submission(key: str | None) -> Submission:
+        def submission(key: str | None, note: str | None = None) -> Submission:
             return Submission(
                 sender=client.id,
                 channel=channel,
@@ -112,6 +115,7 @@ class StufPipeline:
                 idempotency_key=key,
                 external_ref=reference,
                 correlation_id=correlation_id,
+                note=note,
             )
 
         kind = kind_of(element)
@@ -131,7 +135,8 @@ class StufPipeline:
                 )
             check_systems(message, client, self._ctx.settings)
             _check_action(message.kind, soap_action, element)
-            drafts = self.adapter.drafts(message, municipality=client.gemeentecode)
+            mapped = self.adapter.map(message, municipality=client.gemeentecode)
+            drafts = mapped.drafts
             check_objects(message, drafts, client)
         except (TranslationError, Forbidden) as failure:
             return Prepared(client, channel, submission(None), stuurgegevens, kind, failure=failure)
@@ -143,12 +148,13 @@ class StufPipeline:
         return Prepared(
             client,
             channel,
-            submission(message.referentienummer),
+            submission(message.referentienummer, mapped.nothing),
             stuurgegevens,
             message.kind,
             drafts,
             nps_bsn=_bsn(nps) if nps else ("" if message.kind.entiteittype == "NPS" else None),
             persons=tuple(sorted(p for p in persons if p)),
+            nothing=mapped.nothing,
         )
 
     # --- commit (store) ----------------------------------------------------------------------
@@ -160,15 +166,24 @@ class StufPipeline:
         if prepared.crash is not None:
             error = await intake.crashed(prepared.submission, prepared.crash)
             return Outcome("rejected", prepared, error=error)
-        if prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn):
+        ignored = prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn)
+        if ignored:
+            # Answered with success, so it is recorded: stored like any accepted message (and
+            # purged by retention like them), with "nothing to publish" in its history.
             self._ctx.metrics.ignored.labels("stuf-nps-not-a-candidate").inc()
             log.info("stuf_nps_ignored", channel=prepared.channel, sender=prepared.client.id)
-            return Outcome("ignored", prepared)
+            prepared = replace(
+                prepared,
+                drafts=[],
+                submission=replace(prepared.submission, note=NOT_A_CANDIDATE),
+            )
         try:
             receipt = await intake.accept(prepared.submission, prepared.drafts)
         except GatewayError as exc:
             # A reused referentienummer (IdempotencyConflict) was kept as rejected by the intake.
             return Outcome("rejected", prepared, error=exc)
+        if ignored and not receipt.repeated:
+            return Outcome("ignored", prepared, receipt=receipt)
         return Outcome("repeated" if receipt.repeated else "accepted", prepared, receipt=receipt)
 
     async def _known(self, bsn: str) -> bool:
