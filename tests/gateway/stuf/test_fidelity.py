@@ -22,7 +22,9 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "stuf.md"
 
 async def outbox(server: StufServer) -> list[tuple[str, dict[str, Any]]]:
     async with server.store.read() as conn:
-        rows = await conn.execute(select(messages.c.type, messages.c.value).order_by(messages.c.seq))
+        rows = await conn.execute(
+            select(messages.c.type, messages.c.value).order_by(messages.c.seq)
+        )
         return [(r.type, json.loads(bytes(r.value))) for r in rows]
 
 
