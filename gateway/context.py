@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.base import Adapter
 from gateway.auth import ClientRegistry
-from gateway.channels import Channel
+from gateway.channels import Channel, Retranslate
 from gateway.events import EventFactory
 from gateway.intake import Intake
 from gateway.metrics import Metrics
@@ -34,6 +34,9 @@ class GatewayContext:
     #: Extra /readyz checks channels register (name -> check); informational unless a check
     #: returns ``{"ok": False, ...}``.
     readiness: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    #: Re-translation with a channel's rules, by adapter name (channels register theirs); an
+    #: adapter without one is re-translated as the REST channel does: translate, then ownership.
+    retranslators: dict[str, Retranslate] = field(default_factory=dict)
 
     def adapter(self, name: str) -> Adapter:
         try:
