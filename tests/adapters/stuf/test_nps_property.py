@@ -125,22 +125,31 @@ def scenarios(draw: st.DrawFn) -> tuple[str, list[list[Any]], dict[str, Any]]:
     return mutatiesoort, objects, expected
 
 
+def nps_message(mutatiesoort: str, objects: list[list[Any]], ref: str) -> str:
+    return m.message(
+        "npsLk01",
+        "NPS",
+        objects,
+        ref=ref,
+        mutatiesoort=mutatiesoort,
+        prefix="BG",
+        namespace=m.BG,
+    )
+
+
+def kafka_value(mutatiesoort: str, expected: dict[str, Any], bsn: str = BSN) -> dict[str, Any]:
+    """The record value the generated change set must become."""
+    kind = "snapshot" if mutatiesoort == "T" else "change"
+    return {"bsn": bsn, "municipality": "0363", "kind": kind} | expected
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_what_reaches_kafka_is_exactly_the_generated_change_set(
     scenario: tuple[str, list[list[Any]], dict[str, Any]],
 ) -> None:
     mutatiesoort, objects, expected = scenario
-    xml = m.message(
-        "npsLk01",
-        "NPS",
-        objects,
-        ref="PROP-1",
-        mutatiesoort=mutatiesoort,
-        prefix="BG",
-        namespace=m.BG,
-    )
-    element = etree.fromstring(xml.encode())
+    element = etree.fromstring(nps_message(mutatiesoort, objects, "PROP-1").encode())
     assert_valid(official_bg0310(), element)
     mapped = adapter.map(adapter.read(element), municipality="0363")
     if not expected:
@@ -149,5 +158,4 @@ def test_what_reaches_kafka_is_exactly_the_generated_change_set(
     [draft] = mapped.drafts
     # The Kafka record value, built as gateway/events.py builds it.
     value = json.loads(draft.data.model_dump_json(exclude_none=True))
-    kind = "snapshot" if mutatiesoort == "T" else "change"
-    assert value == {"bsn": BSN, "municipality": "0363", "kind": kind} | expected
+    assert value == kafka_value(mutatiesoort, expected)
