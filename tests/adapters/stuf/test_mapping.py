@@ -269,3 +269,53 @@ def test_nps_t_mutation_is_a_snapshot() -> None:
     out = draft.data.model_dump(mode="json", exclude_none=True)
     assert out["kind"] == "snapshot"
     assert out["surname"] == {"state": "set", "new": "Vries"}
+
+
+# --- issue 9: what cannot be carried is refused by name, never dropped ------------------------
+def test_uitkering_value_becoming_unknown_is_refused_naming_the_element() -> None:
+    new = m.uitkering(
+        soortUitkering=None,
+        datumIngang=None,
+        datumEinde=V(no_value="waardeOnbekend"),
+    )
+    with pytest.raises(TranslationError) as caught:
+        drafts(m.uitkering_lk01("U-1", m.uitkering(datumEinde="20270601"), new, mutatiesoort="W"))
+    [issue] = caught.value.issues
+    assert issue.code == "not-carried" and issue.field == "benefit_end"
+    assert issue.message.startswith("datumEinde:")
+
+
+def test_uitkering_kind_cleared_is_refused_naming_the_element() -> None:
+    new = m.uitkering(soortUitkering=V(no_value="geenWaarde"), datumIngang=None)
+    with pytest.raises(TranslationError) as caught:
+        drafts(m.uitkering_lk01("U-2", m.uitkering(), new, mutatiesoort="W"))
+    assert [(i.code, i.field) for i in caught.value.issues] == [("not-carried", "benefit_kind")]
+
+
+def test_kandidaat_withdrawal_date_in_a_w_is_refused_naming_the_element() -> None:
+    new = m.kandidaat(datumAfmelding="20270101")
+    with pytest.raises(TranslationError) as caught:
+        drafts(m.kandidaat_lk01("K-1", m.kandidaat(), new, mutatiesoort="W"))
+    [issue] = caught.value.issues
+    assert issue.where.endswith("/datumAfmelding") and "mutatiesoort V" in issue.message
+
+
+def test_kandidaat_case_reference_and_enrolment_date_changes_are_carried() -> None:
+    new = m.kandidaat(dossiernummer="WIZ-2026-002", datumAanmelding="20261202")
+    out = data(m.kandidaat_lk01("K-2", m.kandidaat(), new, mutatiesoort="W"))
+    assert out["case_reference"] == {
+        "state": "modified",
+        "old": "WIZ-2026-001",
+        "new": "WIZ-2026-002",
+    }
+    assert out["enrolled_on"] == {"state": "modified", "old": "2026-12-01", "new": "2026-12-02"}
+
+
+def test_an_empty_mapping_says_why() -> None:
+    new = m.persoon()
+    at = [name for name, _ in new].index("geboortedatum")
+    new.insert(at, ("geslachtsaanduiding", "M"))
+    message = adapter.read(etree.fromstring(m.nps_lk01("N-9", m.persoon(), new).encode()))
+    mapped = adapter.map(message, municipality="0363")
+    assert mapped.drafts == []
+    assert mapped.nothing is not None and "not carried: geslachtsaanduiding" in mapped.nothing
