@@ -1,4 +1,5 @@
-"""kandidaatLk01 -> candidate.enrolled (T), candidate.changed (W, C, F), candidate.withdrawn (V)."""
+"""kandidaatLk01 -> candidate.enrolled (T), candidate.changed v2 (W, C, F), candidate.withdrawn
+(V)."""
 
 from __future__ import annotations
 
