@@ -16,9 +16,10 @@ the sender gave is ``set``, ``cleared`` or ``unknown``, never ``modified`` and n
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Annotated, Generic, Self, TypeVar, get_args
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -134,14 +135,14 @@ class AddressChange(FieldChange[BagAddress]):
     """The address as a whole: StUF sends it as one group."""
 
 
+@functools.cache
 def change_fields(model: type[CanonicalModel]) -> tuple[str, ...]:
     """The per-field change attributes of a v2 data model, in declaration order."""
     return tuple(
         name
         for name, info in model.model_fields.items()
-        if isinstance(info.annotation, type) is False
-        and any(
+        if any(
             isinstance(arg, type) and issubclass(arg, FieldChange)
-            for arg in getattr(info.annotation, "__args__", ())
+            for arg in get_args(info.annotation)
         )
     )
