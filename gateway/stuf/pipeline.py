@@ -49,8 +49,6 @@ class Prepared:
     nps_bsn: str | None = None
     #: The persons (BSNs) the message is about, to keep one person's messages in order.
     persons: tuple[str, ...] = ()
-    #: Why an accepted message yields nothing ("nothing to publish: ..."), for its history.
-    nothing: str | None = None
 
     @property
     def referentienummer(self) -> str | None:
@@ -154,7 +152,6 @@ class StufPipeline:
             drafts,
             nps_bsn=_bsn(nps) if nps else ("" if message.kind.entiteittype == "NPS" else None),
             persons=tuple(sorted(p for p in persons if p)),
-            nothing=mapped.nothing,
         )
 
     # --- commit (store) ----------------------------------------------------------------------
