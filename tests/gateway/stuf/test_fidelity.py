@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import select
 
+from gateway.intake import Submission
 from gateway.store.tables import message_events, messages
 from tests import stuf_messages as m
 from tests.stuf_server import StufServer, body_element, stuf_server
@@ -216,3 +217,31 @@ async def test_every_kennisgeving_example_in_the_docs_passes_the_whole_path(
                 )
             )
         assert silent is None  # every documented example publishes what it describes
+
+
+async def test_the_intake_records_why_any_accepted_input_publishes_nothing(make_gateway) -> None:  # type: ignore[no-untyped-def]
+    """The rule holds for every channel: an input accepted without drafts gets the history
+    entry even when its channel gives no reason."""
+    async with make_gateway() as gw:
+        receipt = await gw.ctx.intake.accept(
+            Submission(
+                sender="gemeente-amsterdam",
+                channel="test",
+                content_type="application/json",
+                payload=b"{}",
+            ),
+            [],
+        )
+        async with gw.ctx.store.read() as conn:
+            [(code, detail)] = (
+                await conn.execute(
+                    select(message_events.c.code, message_events.c.detail).where(
+                        message_events.c.inbound_id == receipt.inbound_id
+                    )
+                )
+            ).all()
+    assert receipt.message_ids == []
+    assert (code, detail) == (
+        "nothing-to-publish",
+        "nothing to publish: the input yields no canonical message",
+    )
