@@ -61,7 +61,9 @@ class PersonFieldsChange(PersonRef):
     """What every v2 change message shares: which kind of message, from when, and the rule
     that a field's state fits the kind (see :mod:`schemas.fields`)."""
 
-    kind: Literal["change", "snapshot"] = "change"
+    #: ``change`` (StUF W), ``correction`` (C, F: the old value was wrong, not outdated),
+    #: ``snapshot`` (T: the whole record as registered).
+    kind: Literal["change", "correction", "snapshot"] = "change"
     effective_date: date | None = None
 
     @model_validator(mode="after")

@@ -211,7 +211,10 @@ def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issu
         new.where,
         None,
         lambda: CandidateChangedV2Data(
-            **_identity(new), effective_date=new.geldigheid()[0], **found
+            **_identity(new),
+            kind="change" if ctx.mutatiesoort == "W" else "correction",
+            effective_date=new.geldigheid()[0],
+            **found,
         ),
     )
     return [] if data is None else [Draft(CandidateChangedV2, data, ctx.sent_at, new.where)]

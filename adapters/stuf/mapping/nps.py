@@ -158,14 +158,14 @@ def nps_drafts(objects: list[ObjectView], ctx: MappingContext, issues: Issues) -
     else:
         old, new = objects
         found = field_changes(ATTRS, old, new, issues)
-        kind = "change"
+        kind = "change" if ctx.mutatiesoort == "W" else "correction"
     if issues:
         return []
     if not found:
         others = [e for e in unread_elements(new, _READ)]
         ctx.notes.append(
             "nothing to publish: "
-            + ("no field the gateway carries changed" if kind == "change" else "no field given")
+            + ("no field the gateway carries changed" if kind != "snapshot" else "no field given")
             + (f" (not carried: {', '.join(others)})" if others else "")
         )
         return []

@@ -171,6 +171,7 @@ def test_w_correction_maps_like_a_change() -> None:
     new = m.kandidaat(geslachtsnaam="Vries-Jansen")
     out = data(m.kandidaat_lk01("C-1", m.kandidaat(), new, mutatiesoort="C"))
     assert out["surname"] == {"state": "modified", "old": "Vries", "new": "Vries-Jansen"}
+    assert out["kind"] == "correction"
 
 
 def test_w_old_and_new_must_be_the_same_person() -> None:

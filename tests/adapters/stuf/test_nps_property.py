@@ -1,4 +1,4 @@
-"""Issue 9 acceptance 1 (property): for generated StUF-BG npsLk01 W and T messages over every
+"""Issue 9 acceptance 1 (property): for generated StUF-BG npsLk01 W, C and T messages over every
 person field the gateway carries, each field at random absent, unchanged, set, modified,
 cleared or unknown, valid against the official StUF-BG 03.10 schema, the Kafka record value the
 gateway builds is exactly the generated change set: nothing else, nothing missing."""
@@ -95,16 +95,16 @@ def _json(name: str, value: Any) -> Any:
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[str, list[list[Any]], dict[str, Any]]:
     """(mutatiesoort, objects, the change set expected on Kafka)."""
-    mutatiesoort = draw(st.sampled_from(["W", "T"]))
+    mutatiesoort = draw(st.sampled_from(["W", "C", "T"]))
     old: list[Any] = [("inp.bsn", BSN)]
     new: list[Any] = [("inp.bsn", BSN)]
     expected: dict[str, Any] = {}
     for name, kind in KINDS.items():
-        states = STATES if mutatiesoort == "W" else ("absent", "set", "cleared", "unknown")
+        states = STATES if mutatiesoort != "T" else ("absent", "set", "cleared", "unknown")
         state = draw(st.sampled_from(states))
         a = draw(kind.values)
         b = draw(kind.values.filter(lambda v, a=a: v != a))
-        with_old = mutatiesoort == "W" and draw(st.booleans())
+        with_old = mutatiesoort != "T" and draw(st.booleans())
         if state == "unchanged":
             old.append((kind.element, _xml_value(name, a)))
             new.append((kind.element, _xml_value(name, a)))
@@ -121,7 +121,7 @@ def scenarios(draw: st.DrawFn) -> tuple[str, list[list[Any]], dict[str, Any]]:
                 old.append((kind.element, _xml_value(name, a)))
             new.append((kind.element, _no_value(name, reason)))
             expected[name] = {"state": state} | ({"old": _json(name, a)} if with_old else {})
-    objects = [old, new] if mutatiesoort == "W" else [new]
+    objects = [old, new] if mutatiesoort != "T" else [new]
     return mutatiesoort, objects, expected
 
 
@@ -139,7 +139,7 @@ def nps_message(mutatiesoort: str, objects: list[list[Any]], ref: str) -> str:
 
 def kafka_value(mutatiesoort: str, expected: dict[str, Any], bsn: str = BSN) -> dict[str, Any]:
     """The record value the generated change set must become."""
-    kind = "snapshot" if mutatiesoort == "T" else "change"
+    kind = {"T": "snapshot", "W": "change"}.get(mutatiesoort, "correction")
     return {"bsn": bsn, "municipality": "0363", "kind": kind} | expected
 
 
