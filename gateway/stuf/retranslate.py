@@ -41,6 +41,9 @@ def stuf_retranslator(ctx: GatewayContext, pipeline: StufPipeline) -> Retranslat
         prepared = pipeline.prepare(client, element, channel=stored.channel)
         if prepared.failure is not None:
             raise prepared.failure
+        if prepared.crash is not None:
+            # As on arrival: a bug says no more than that, to ops as to senders.
+            raise GatewayError("the gateway could not process this payload") from prepared.crash
         return Retranslated(prepared.drafts, prepared.submission.idempotency_key)
 
     return retranslate
