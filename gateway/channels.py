@@ -9,15 +9,27 @@ entry-point group (pyproject.toml), and ``build_context`` loads them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from fastapi import FastAPI
 
+from adapters.base import Draft
+
 if TYPE_CHECKING:
     from gateway.context import GatewayContext
 
-__all__ = ["ENTRY_POINT_GROUP", "Channel", "ChannelFactory", "ChannelSetupError", "load_channels"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Channel",
+    "ChannelFactory",
+    "ChannelSetupError",
+    "Retranslate",
+    "Retranslated",
+    "StoredInput",
+    "load_channels",
+]
 
 ENTRY_POINT_GROUP = "flexgw.channels"
 
@@ -40,6 +52,36 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[["GatewayContext"], Channel]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInput:
+    """A stored inbound payload as ops re-translate it (``gateway/ops/replay/retranslate.py``)."""
+
+    payload: bytes
+    sender: str
+    channel: str
+    #: The sender's own reference (StUF referentienummer), when the channel kept one.
+    external_ref: str | None = None
+    #: Why it was rejected, when it was (the error code stored with it).
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retranslated:
+    drafts: list[Draft]
+    #: The idempotency key the channel gives this input (a re-translated rejection takes it,
+    #: so the store's unique key holds the channel's rule, e.g. StUF's referentienummer).
+    idempotency_key: str | None = None
+
+
+class Retranslate(Protocol):
+    """A channel's re-translation: the adapter with every rule of the channel (who may send
+    what, its envelope rules), so ops cannot push through what the channel refuses. Raises
+    ``TranslationError`` or a ``GatewayError`` saying why not. Channels register one per
+    adapter name in ``GatewayContext.retranslators``; the core never imports a channel."""
+
+    def __call__(self, stored: StoredInput) -> Retranslated: ...
 
 
 def load_channels(

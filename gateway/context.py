@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.base import Adapter
 from gateway.auth import ClientLookup
-from gateway.channels import Channel
+from gateway.channels import Channel, Retranslate
 from gateway.events import EventFactory
 from gateway.intake import Intake
 from gateway.kafka_client import KafkaProbe
@@ -38,6 +38,9 @@ class GatewayContext:
     readiness: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
     #: The /readyz Kafka probe (connects with the configured TLS/SASL), made on first use.
     kafka_probe: KafkaProbe | None = None
+    #: Re-translation with a channel's rules, by adapter name (channels register theirs); an
+    #: adapter without one is re-translated as the REST channel does: translate, then ownership.
+    retranslators: dict[str, Retranslate] = field(default_factory=dict)
 
     def adapter(self, name: str) -> Adapter:
         try:

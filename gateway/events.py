@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 from adapters.base import Draft
 from gateway.timeutil import format_time
-from schemas.registry import BY_SHORT_TYPE, data_model, dataschema_uri, full_type
+from schemas.registry import BY_SHORT_TYPE, data_model, dataschema_uri, full_type, type_key
 
 __all__ = ["EventFactory", "OutboxRecord", "PayloadEvents", "format_time", "kafka_headers"]
 
@@ -166,10 +166,11 @@ class PayloadEvents:
             raise TypeError(f"{draft.event.__name__} draft carries {type(draft.data).__name__}")
         digest = self._prefix.copy()
         digest.update(str(index).encode())
-        short = draft.event.short_type
+        short = type_key(draft.event)
         topic = self._topics.get(short)
         if topic is None:
-            topic = self._topics[short] = self._factory.topic_for(short)
+            # Routed by family: every version of a type goes where its routes say.
+            topic = self._topics[short] = self._factory.topic_for(draft.event.short_type)
         return OutboxRecord(
             id=_uuid5_text(digest.digest()),
             type=short,

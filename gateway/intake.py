@@ -49,6 +49,7 @@ __all__ = [
     "Submission",
     "content_hash",
     "inbound_row",
+    "nothing_to_publish",
 ]
 
 log = structlog.get_logger(__name__)
@@ -65,6 +66,8 @@ class Submission:
     idempotency_key: str | None = None
     external_ref: str | None = None
     correlation_id: str | None = None
+    #: Why it yields no canonical message, when the channel knows ("nothing to publish: ...").
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,7 @@ def inbound_row(
     digest: str | None = None,
     error_code: str | None = None,
     stored: StoredFile | None = None,
+    note: str | None = None,
 ) -> InboundRow:
     """The row that records one submission: its payload (or the file it is kept in), who sent
     it through which channel, and the answer the sender got."""
@@ -152,6 +156,7 @@ def inbound_row(
         error_code=error_code,
         correlation_id=submission.correlation_id,
         payload_path=stored.path if stored is not None else None,
+        note=note,
     )
 
 
@@ -363,6 +368,7 @@ class Intake:
             status_code=202,
             response=receipt.as_response(),
             digest=digest,
+            note=None if records else nothing_to_publish(submission.note),
         )
         try:
             await self._committer.write(row, records)
@@ -419,6 +425,14 @@ class Intake:
             repeated=True,
             extra={k: v for k, v in stored.items() if k not in _RECEIPT_KEYS},
         )
+
+
+def nothing_to_publish(reason: str | None) -> str:
+    """The history detail of an accepted input that yields no message: no input is answered
+    with success and then dropped without a word in its history (issue 9)."""
+    if reason and reason.startswith("nothing to publish"):
+        return reason
+    return f"nothing to publish: {reason or 'the input yields no canonical message'}"
 
 
 _RECEIPT_KEYS = frozenset({"inbound_id", "status", "received_at", "message_ids"})

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from schemas.registry import EVENT_CLASSES, data_model, dataschema_uri, full_type
+from schemas.registry import EVENT_CLASSES, data_model, dataschema_uri, full_type, type_key
 
 __all__ = ["DOC_PATH", "EXAMPLES_DIR", "render"]
 
@@ -53,8 +53,9 @@ def render() -> str:
     for cls in EVENT_CLASSES:
         schema = data_model(cls).model_json_schema(mode="serialization")
         defs = schema.get("$defs", {})
-        example = (EXAMPLES_DIR / f"{cls.short_type}.json").read_text(encoding="utf-8").strip()
-        parts.append(f"\n## `{cls.short_type}`\n")
+        key = type_key(cls)
+        example = (EXAMPLES_DIR / f"{key}.json").read_text(encoding="utf-8").strip()
+        parts.append(f"\n## `{key}`\n")
         doc = (data_model(cls).__doc__ or "").strip()
         if doc:
             parts.append(doc + "\n")
@@ -67,7 +68,7 @@ def render() -> str:
         for def_name, definition in defs.items():
             parts.append(f"\n`{def_name}`:\n")
             parts.extend(_table(definition, defs))
-        parts.append(f"\nExample submission (`docs/examples/{cls.short_type}.json`):\n")
+        parts.append(f"\nExample submission (`docs/examples/{key}.json`):\n")
         parts.append("```json\n" + example + "\n```")
     return "\n".join(parts) + "\n"
 

@@ -9,10 +9,15 @@ from types import MappingProxyType
 from pydantic import BaseModel
 
 from schemas.benefit import BenefitStatusChanged
-from schemas.candidate import CandidateChanged, CandidateEnrolled, CandidateWithdrawn
+from schemas.candidate import (
+    CandidateChanged,
+    CandidateChangedV2,
+    CandidateEnrolled,
+    CandidateWithdrawn,
+)
 from schemas.envelope import CloudEvent, event_type
 from schemas.payroll import EarningsReported, HoursReported
-from schemas.person import PersonChanged
+from schemas.person import PersonChanged, PersonChangedV2
 from schemas.placement import PlacementChanged, PlacementEnded, PlacementStarted
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "data_model",
     "dataschema_uri",
     "full_type",
+    "type_key",
 ]
 
 #: Where the published JSON Schemas live (also the ``$id`` of each file in ``schemas/json``).
@@ -31,9 +37,11 @@ SCHEMA_BASE_URI = "https://schemas.flextensie.nl/gateway/"
 EVENT_CLASSES: tuple[type[CloudEvent], ...] = (
     CandidateEnrolled,
     CandidateChanged,
+    CandidateChangedV2,
     CandidateWithdrawn,
     BenefitStatusChanged,
     PersonChanged,
+    PersonChangedV2,
     PlacementStarted,
     PlacementChanged,
     PlacementEnded,
@@ -44,6 +52,12 @@ EVENT_CLASSES: tuple[type[CloudEvent], ...] = (
 
 def full_type(cls: type[CloudEvent]) -> str:
     return event_type(cls.short_type, cls.version)
+
+
+def type_key(cls: type[CloudEvent]) -> str:
+    """The name a message type is stored and looked up under: its short type for version 1
+    (as every stored message has it), ``<short type>.v<n>`` for later versions."""
+    return cls.short_type if cls.version == 1 else f"{cls.short_type}.v{cls.version}"
 
 
 # Cached: pydantic's ``model_fields`` lookup costs microseconds, and bulk uploads ask per row.
@@ -67,6 +81,7 @@ _DATA_MODELS: Mapping[type[CloudEvent], type[BaseModel]] = MappingProxyType(
     {c: _data_model(c) for c in EVENT_CLASSES}
 )
 BY_TYPE: Mapping[str, type[CloudEvent]] = MappingProxyType({full_type(c): c for c in EVENT_CLASSES})
+#: By :func:`type_key` (``person.changed``, ``person.changed.v2``).
 BY_SHORT_TYPE: Mapping[str, type[CloudEvent]] = MappingProxyType(
-    {c.short_type: c for c in EVENT_CLASSES}
+    {type_key(c): c for c in EVENT_CLASSES}
 )

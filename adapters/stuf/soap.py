@@ -31,11 +31,19 @@ def open_envelope(root: etree._Element) -> SoapRequest:
     """The single body element of a SOAP envelope."""
     for version, namespace in _NAMESPACE.items():
         if root.tag == qname(namespace, "Envelope"):
-            body = root.find(qname(namespace, "Body"))
-            children = [] if body is None else [c for c in body if isinstance(c.tag, str)]
+            bodies = root.findall(qname(namespace, "Body"))
+            if len(bodies) != 1:
+                # A second Body would be dropped unread: refuse instead of answering for half.
+                raise _error(
+                    f"the SOAP Envelope must hold exactly one Body; it has {len(bodies)}",
+                    _line(bodies[1] if len(bodies) > 1 else root),
+                )
+            children = [c for c in bodies[0] if isinstance(c.tag, str)]
             if len(children) != 1:
                 raise _error(
-                    "the SOAP Body must hold exactly one StUF message element", _line(root)
+                    "the SOAP Body must hold exactly one StUF message element; "
+                    f"it has {len(children)}",
+                    _line(children[1] if len(children) > 1 else bodies[0]),
                 )
             return SoapRequest(version, children[0])
     raise _error("not a SOAP envelope: expected soap:Envelope of SOAP 1.1 or 1.2", _line(root))

@@ -7,6 +7,7 @@ them one by one: :meth:`StufAdapter.open` (parse safely, unwrap SOAP), :meth:`St
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +27,7 @@ from adapters.stuf.soap import open_envelope
 from adapters.stuf.values import StufValueError, parse_tijdstip
 from adapters.xmlsafe import XmlLimits, parse
 
-__all__ = ["StufAdapter", "canonical_bytes", "object_views"]
+__all__ = ["Mapped", "StufAdapter", "canonical_bytes", "object_views"]
 
 _MAPPERS = {
     "KDT": kandidaat_drafts,
@@ -69,6 +70,15 @@ def object_views(message: StufMessage) -> list[ObjectView]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A kennisgeving's canonical drafts; when there are none, ``nothing`` says why
+    ("nothing to publish: ..."), so the gateway can record it instead of dropping it silently."""
+
+    drafts: list[Draft]
+    nothing: str | None = None
+
+
 class StufAdapter:
     name = "stuf"
 
@@ -106,6 +116,10 @@ class StufAdapter:
     def drafts(self, message: StufMessage, *, municipality: str | None = None) -> list[Draft]:
         """Canonical drafts of a kennisgeving; ``municipality`` is the sender's code, used where
         the message does not carry one (npsLk01)."""
+        return self.map(message, municipality=municipality).drafts
+
+    def map(self, message: StufMessage, *, municipality: str | None = None) -> Mapped:
+        """:meth:`drafts`, with the reason when there are none."""
         mutatiesoort = message.mutatiesoort or ""
         where = f"line {message.element.sourceline}: /{message.kind.name}"
         issues = Issues()
@@ -150,7 +164,14 @@ class StufAdapter:
             raise TranslationError(
                 issues.found, summary=f"{len(issues.found)} problem(s) in {message.kind.name}"
             )
-        return drafts
+        if drafts:
+            return Mapped(drafts)
+        return Mapped(
+            [],
+            "; ".join(ctx.notes)
+            or f"nothing to publish: {message.kind.name} {mutatiesoort} changes no field "
+            "the gateway carries",
+        )
 
     # --- the Adapter protocol -------------------------------------------------------------------
     def translate(

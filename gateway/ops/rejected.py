@@ -46,28 +46,45 @@ class RejectedPlan:
 
 async def _records(
     conn: AsyncConnection, retranslator: Retranslator, events: EventFactory, inbound_id: str
-) -> list[OutboxRecord]:
+) -> tuple[list[OutboxRecord], str | None]:
     row = (await conn.execute(select(inbound.c.state).where(inbound.c.id == inbound_id))).first()
     if row is None:
         raise NotFound(f"no inbound payload {inbound_id}")
     if row.state != InboundState.REJECTED:
         raise AlreadyAccepted(f"payload {inbound_id} is {row.state}, not rejected")
     source = await retranslator.load_source(conn, inbound_id)
-    drafts = retranslator.translate(source)
+    done = retranslator.retranslate(source)
+    key = done.idempotency_key
+    if key is not None:
+        taken = await conn.scalar(
+            select(inbound.c.id).where(
+                inbound.c.sender == source.sender,
+                inbound.c.idempotency_key == key,
+                inbound.c.state != InboundState.REJECTED,
+            )
+        )
+        if taken is not None:
+            # The channel's rule (StUF016: a referentienummer once, with one content) holds
+            # for ops too.
+            raise RetranslateError(
+                f"the sender's reference {key!r} was accepted before with other content "
+                f"(payload {taken}); a new message needs a new reference"
+            )
     # Exactly what the intake would have built: the same ids for the same bytes.
-    return events.build(
-        drafts,
+    records = events.build(
+        done.drafts,
         sender=source.sender,
         content_hash=source.content_hash,
         received_at=source.received_at,
     )
+    return records, key
 
 
 async def plan_rejected(
     conn: AsyncConnection, retranslator: Retranslator, events: EventFactory, inbound_id: str
 ) -> RejectedPlan:
     try:
-        records = await _records(conn, retranslator, events, inbound_id)
+        records, _key = await _records(conn, retranslator, events, inbound_id)
     except RetranslateError as exc:
         return RejectedPlan(inbound_id, False, str(exc), [])
     return RejectedPlan(
@@ -92,7 +109,7 @@ async def accept_rejected(
     Raises :class:`RetranslateError` (still failing) or :class:`AlreadyAccepted`; when the
     sender's same bytes were accepted since, the store's unique keys refuse it (IntegrityError,
     turned into :class:`AlreadyAccepted` by the caller)."""
-    records = await _records(conn, retranslator, events, inbound_id)
+    records, key = await _records(conn, retranslator, events, inbound_id)
     source = (await conn.execute(select(inbound).where(inbound.c.id == inbound_id))).one()
     receipt = {
         "inbound_id": inbound_id,
@@ -106,6 +123,7 @@ async def accept_rejected(
         .values(
             state=InboundState.ACCEPTED,
             dedupe_hash=source.content_hash,
+            idempotency_key=key,
             status_code=202,
             response=receipt,
             error_code=None,

@@ -74,7 +74,12 @@ class OpsService:
         cls, ctx: GatewayContext, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> OpsService:
         settings = ctx.settings
-        retranslator = Retranslator(adapters=ctx.adapters, clients=ctx.clients, events=ctx.events)
+        retranslator = Retranslator(
+            adapters=ctx.adapters,
+            clients=ctx.clients,
+            events=ctx.events,
+            channels=ctx.retranslators,
+        )
         wake = ctx.relay.wake if ctx.relay is not None else (lambda: None)
         runner = ReplayRunner(
             store=ctx.store,

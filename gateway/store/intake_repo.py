@@ -16,7 +16,14 @@ from gateway.store.bulk import BulkInsert
 from gateway.store.history import Event, record_events
 from gateway.store.tables import inbound, messages
 
-__all__ = ["InboundRow", "StoredAnswer", "find_accepted", "insert_inbound", "insert_messages"]
+__all__ = [
+    "NOTHING_TO_PUBLISH",
+    "InboundRow",
+    "StoredAnswer",
+    "find_accepted",
+    "insert_inbound",
+    "insert_messages",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,12 @@ class InboundRow:
     error_code: str | None = None
     correlation_id: str | None = None
     payload_path: str | None = None
+    #: An accepted payload without messages says why in its history ("nothing to publish").
+    note: str | None = None
+
+
+#: History code of an accepted payload that yields no canonical message.
+NOTHING_TO_PUBLISH = "nothing-to-publish"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +119,14 @@ async def insert_inbound_many(conn: AsyncConnection, rows: Sequence[InboundRow])
     await record_events(
         conn,
         [
-            Event(row.state, row.received_at, row.sender, inbound_id=row.id, code=row.error_code)
+            Event(
+                row.state,
+                row.received_at,
+                row.sender,
+                inbound_id=row.id,
+                code=row.error_code or (NOTHING_TO_PUBLISH if row.note else None),
+                detail=row.note,
+            )
             for row in rows
         ],
     )

@@ -7,7 +7,7 @@ channel) and says what became of it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import structlog
@@ -31,6 +31,7 @@ __all__ = ["Outcome", "Prepared", "StufPipeline"]
 log = structlog.get_logger(__name__)
 
 Result = Literal["accepted", "repeated", "ignored", "rejected"]
+NOT_A_CANDIDATE = "nothing to publish: npsLk01 about a person who is not a known candidate"
 XML = "application/xml"
 
 
@@ -105,7 +106,7 @@ class StufPipeline:
         reference = (stuurgegevens.referentienummer or None) if stuurgegevens else None
         payload = canonical_bytes(element)
 
-        def submission(key: str | None) -> Submission:
+        def submission(key: str | None, note: str | None = None) -> Submission:
             return Submission(
                 sender=client.id,
                 channel=channel,
@@ -115,6 +116,7 @@ class StufPipeline:
                 idempotency_key=key,
                 external_ref=reference,
                 correlation_id=correlation_id,
+                note=note,
             )
 
         kind = kind_of(element)
@@ -134,7 +136,8 @@ class StufPipeline:
                 )
             check_systems(message, client, self._ctx.settings)
             _check_action(message.kind, soap_action, element)
-            drafts = self.adapter.drafts(message, municipality=client.gemeentecode)
+            mapped = self.adapter.map(message, municipality=client.gemeentecode)
+            drafts = mapped.drafts
             check_objects(message, drafts, client)
         except (TranslationError, Forbidden) as failure:
             return Prepared(
@@ -162,7 +165,7 @@ class StufPipeline:
         return Prepared(
             client,
             channel,
-            submission(message.referentienummer),
+            submission(message.referentienummer, mapped.nothing),
             stuurgegevens,
             message.kind,
             drafts,
@@ -183,15 +186,24 @@ class StufPipeline:
         if prepared.crash is not None:
             error = await intake.crashed(prepared.submission, prepared.crash, answer=answer)
             return Outcome("rejected", prepared, error=error)
-        if prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn):
+        ignored = prepared.nps_bsn is not None and not await self._known(prepared.nps_bsn)
+        if ignored:
+            # Answered with success, so it is recorded: stored like any accepted message (and
+            # purged by retention like them), with "nothing to publish" in its history.
             self._ctx.metrics.ignored.labels("stuf-nps-not-a-candidate").inc()
             log.info("stuf_nps_ignored", channel=prepared.channel, sender=prepared.client.id)
-            return Outcome("ignored", prepared)
+            prepared = replace(
+                prepared,
+                drafts=[],
+                submission=replace(prepared.submission, note=NOT_A_CANDIDATE),
+            )
         try:
             receipt = await intake.accept(prepared.submission, prepared.drafts)
         except GatewayError as exc:
             # A reused referentienummer (IdempotencyConflict) was kept as rejected by the intake.
             return Outcome("rejected", prepared, error=exc)
+        if ignored and not receipt.repeated:
+            return Outcome("ignored", prepared, receipt=receipt)
         return Outcome("repeated" if receipt.repeated else "accepted", prepared, receipt=receipt)
 
     async def _known(self, bsn: str) -> bool:

@@ -16,6 +16,7 @@ from gateway.stuf.inbox import InboxWatcher
 from gateway.stuf.metrics import StufMetrics
 from gateway.stuf.pipeline import StufPipeline
 from gateway.stuf.pull import Puller
+from gateway.stuf.retranslate import stuf_retranslator
 from gateway.stuf.soap_api import soap_routes
 
 __all__ = ["StufChannel", "StufService", "channel"]
@@ -83,6 +84,8 @@ class StufChannel:
     def __init__(self, ctx: GatewayContext) -> None:
         self.service = StufService(ctx)
         ctx.readiness["stuf_pull"] = self.service.readiness
+        # Ops re-translate StUF payloads with the channel's rules, not the bare adapter.
+        ctx.retranslators[self.service.adapter.name] = stuf_retranslator(ctx, self.service.pipeline)
 
     def install(self, app: FastAPI) -> None:
         app.state.stuf = self.service  # for operators' tools and tests

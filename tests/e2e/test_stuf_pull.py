@@ -178,10 +178,15 @@ async def test_pull_client_publishes_changes_and_survives_the_service_being_down
 
     kinds = [(headers_of(r)["ce_type"], json.loads(r.value)) for r in records]
     assert [k for k, _ in kinds].count("nl.flextensie.candidate.enrolled.v1") == 2
-    changes = {d["bsn"]: d for k, d in kinds if k == "nl.flextensie.candidate.changed.v1"}
+    changes = {d["bsn"]: d for k, d in kinds if k == "nl.flextensie.candidate.changed.v2"}
     assert len(changes) == 2 and len(records) == 4
-    assert changes[A]["contact"] == {"email": "nieuw@example.org"} and "name" not in changes[A]
-    assert changes[B]["cleared"] == ["iban"] and "contact" not in changes[B]
+    assert changes[A]["email"] == {
+        "state": "modified",
+        "old": "jan@example.org",
+        "new": "nieuw@example.org",
+    }
+    assert "surname" not in changes[A]
+    assert changes[B]["iban"]["state"] == "cleared" and "email" not in changes[B]
     assert municipal.questions  # zeep asked with kandidaatLv01
 
 

@@ -58,7 +58,7 @@ async def test_stuf_payload_is_kept_when_the_adapter_crashes(
         raise IndexError(CRASH)
 
     # The StUF channel builds its own StufAdapter, so the bug is put into the class itself.
-    monkeypatch.setattr(StufAdapter, "drafts", crash)
+    monkeypatch.setattr(StufAdapter, "map", crash)
     body = m.soap(m.kandidaat_lk01("CRASH-1"))
     async with make_gateway(relay=False, stuf_inbox_enabled=False) as gw:
         response = await post_soap(gw, body)

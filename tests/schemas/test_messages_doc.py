@@ -10,7 +10,7 @@ import pytest
 from adapters.canonical_json import CanonicalJsonAdapter
 from schemas.document import DOC_PATH, EXAMPLES_DIR, render
 from schemas.envelope import CloudEvent
-from schemas.registry import EVENT_CLASSES
+from schemas.registry import EVENT_CLASSES, full_type, type_key
 
 
 def test_messages_doc_is_current() -> None:
@@ -19,10 +19,10 @@ def test_messages_doc_is_current() -> None:
     )
 
 
-@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.short_type)
+@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=type_key)
 def test_every_type_has_a_valid_example(cls: type[CloudEvent]) -> None:
-    payload = (EXAMPLES_DIR / f"{cls.short_type}.json").read_bytes()
+    payload = (EXAMPLES_DIR / f"{type_key(cls)}.json").read_bytes()
     [draft] = CanonicalJsonAdapter().translate(payload, sender="docs")
     assert draft.event is cls
-    assert json.loads(payload)["type"] == f"nl.flextensie.{cls.short_type}.v1"
+    assert json.loads(payload)["type"] == full_type(cls)
     assert orjson.loads(draft.data.model_dump_json())  # serialises

@@ -15,23 +15,25 @@ REF = {"bsn": "111222333", "municipality": "0363"}
 
 
 def test_every_type_is_versioned_and_registered() -> None:
-    assert len(EVENT_CLASSES) == 10
+    assert len(EVENT_CLASSES) == 12
     for cls in EVENT_CLASSES:
-        assert full_type(cls) == f"nl.flextensie.{cls.short_type}.v1"
+        assert full_type(cls) == f"nl.flextensie.{cls.short_type}.v{cls.version}"
         assert cls.model_fields["type"].default == full_type(cls)
     assert set(BY_SHORT_TYPE) == {
         "candidate.enrolled",
         "candidate.changed",
+        "candidate.changed.v2",
         "candidate.withdrawn",
         "benefit.status-changed",
         "person.changed",
+        "person.changed.v2",
         "placement.started",
         "placement.changed",
         "placement.ended",
         "hours.reported",
         "earnings.reported",
     }
-    assert len(BY_TYPE) == 10
+    assert len(BY_TYPE) == 12
 
 
 def test_change_sets_must_change_something_and_not_contradict() -> None:
@@ -81,3 +83,23 @@ def test_hours_days_inside_period_and_at_most_24() -> None:
         HoursReportedData.model_validate({**base, "lines": [{"day": "2026-12-08", "hours": "25"}]})
     with pytest.raises(ValidationError, match="extra_forbidden|Extra inputs"):
         HoursReportedData.model_validate({**base, "lines": [{"hours": "8"}], "foo": 1})
+
+
+def test_a_field_state_must_fit_its_values() -> None:
+    from schemas.person import PersonChangedV2Data
+
+    ok = PersonChangedV2Data.model_validate(
+        REF | {"email": {"state": "cleared", "old": "a@example.org"}}
+    )
+    assert ok.email is not None and ok.email.new is None
+    for wrong, message in (
+        ({"email": {"state": "set"}}, "needs 'new'"),
+        ({"email": {"state": "cleared", "new": "a@example.org"}}, "cannot have 'new'"),
+        ({"surname": {"state": "modified", "old": "A", "new": "A"}}, "other than 'new'"),
+        ({"surname": {"state": "set", "old": "A", "new": "B"}}, "use 'modified'"),
+        ({"kind": "snapshot", "surname": {"state": "unknown", "old": "A"}}, "no old values"),
+        ({}, "at least one field"),
+        ({"email": {"state": "set", "new": "not-an-address"}}, "pattern"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            PersonChangedV2Data.model_validate(REF | wrong)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = ["MappingContext"]
@@ -17,3 +17,6 @@ class MappingContext:
     sent_at: datetime | None = None
     #: The sending municipality's code, for messages that do not carry it (npsLk01).
     municipality: str | None = None
+    #: Why a message that is accepted yields no canonical message ("nothing to publish: ..."),
+    #: when the mapping knows better than "nothing changed".
+    notes: list[str] = field(default_factory=list)

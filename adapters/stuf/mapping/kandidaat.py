@@ -1,4 +1,5 @@
-"""kandidaatLk01 -> candidate.enrolled (T), candidate.changed (W, C, F), candidate.withdrawn (V)."""
+"""kandidaatLk01 -> candidate.enrolled (T), candidate.changed v2 (W, C, F), candidate.withdrawn
+(V)."""
 
 from __future__ import annotations
 
@@ -20,26 +21,33 @@ from adapters.stuf.mapping.fields import (
     Issues,
     ObjectView,
     by_mutation,
-    change_draft,
-    changes,
     initial_values,
     one_draft,
     read_date_part,
     read_group,
     read_text,
 )
+from adapters.stuf.mapping.perfield import (
+    Attr,
+    date_attr,
+    field_changes,
+    group_attr,
+    text_attr,
+    unread_elements,
+)
 from adapters.stuf.values import UNKNOWN, Marker
 from schemas.candidate import (
-    CandidateChanged,
-    CandidateChangedData,
+    CandidateChangedV2,
+    CandidateChangedV2Data,
     CandidateEnrolled,
     CandidateEnrolledData,
     CandidateWithdrawn,
     CandidateWithdrawnData,
 )
 from schemas.common import Address, Contact
+from schemas.fields import BagAddress
 
-__all__ = ["SPECS", "kandidaat_drafts"]
+__all__ = ["ATTRS", "SPECS", "kandidaat_drafts"]
 
 
 def _address(values: Mapping[str, Any]) -> Address | Marker | None:
@@ -135,10 +143,78 @@ def _withdrawn(view: ObjectView, ctx: MappingContext, issues: Issues) -> list[Dr
     )
 
 
-def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
-    found = changes(SPECS, old, new, issues)
-    if issues or not found:
-        return []
-    return change_draft(
-        CandidateChanged, CandidateChangedData, found, _identity(new), new, ctx.sent_at, issues
+def _bag_address(values: dict[str, Any]) -> BagAddress:
+    number = values["huisnummer"]
+    return BagAddress(
+        street=values["straatnaam"],
+        house_number=int(number) if number is not None else None,
+        house_letter=values["huisletter"],
+        house_number_addition=values["huisnummertoevoeging"],
+        postcode=values["postcode"],
+        city=values["woonplaatsnaam"],
+        municipality=values["gemeentecode"],
     )
+
+
+#: candidate.changed v2: one field per element (e-mail and phone each on their own).
+ATTRS: tuple[Attr, ...] = (
+    text_attr("surname", "geslachtsnaam"),
+    text_attr("surname_prefix", "voorvoegselGeslachtsnaam"),
+    text_attr("initials", "voorletters"),
+    text_attr("given_names", "voornamen"),
+    date_attr("birth_date", "geboortedatum"),
+    group_attr(
+        "address",
+        "verblijfsadres",
+        (
+            ("straatnaam", read_text),
+            ("huisnummer", read_text),
+            ("huisletter", read_text),
+            ("huisnummertoevoeging", read_text),
+            ("postcode", read_text),
+            ("woonplaatsnaam", read_text),
+            ("gemeentecode", read_text),
+        ),
+        _bag_address,
+    ),
+    text_attr("phone", "telefoonnummer"),
+    text_attr("email", "emailadres"),
+    text_attr("iban", "iban"),
+    date_attr("enrolled_on", "datumAanmelding"),
+    text_attr("case_reference", "dossiernummer"),
+)
+_FRAME = ("inp.bsn", "gemeentecode", "tijdvakGeldigheid", "tijdstipRegistratie", "extraElementen")
+#: A withdrawal is a V mutation; in a W these cannot be carried.
+_WITHDRAWAL = ("datumAfmelding", "redenAfmelding")
+
+
+def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
+    for element in _WITHDRAWAL:
+        if new.present(element):
+            issues.add(
+                f"{new.where}/{element}",
+                "not-changeable",
+                f"{element} cannot change in a W: withdraw the candidate with mutatiesoort V",
+                "withdrawn_on" if element == "datumAfmelding" else "reason",
+            )
+    found = field_changes(ATTRS, old, new, issues)
+    if issues:
+        return []
+    if not found:
+        others = unread_elements(new, tuple(a.element for a in ATTRS) + _FRAME)
+        ctx.notes.append(
+            "nothing to publish: old and new agree on every field"
+            + (f" (not carried: {', '.join(others)})" if others else "")
+        )
+        return []
+    data = issues.attempt(
+        new.where,
+        None,
+        lambda: CandidateChangedV2Data(
+            **_identity(new),
+            kind="change" if ctx.mutatiesoort == "W" else "correction",
+            effective_date=new.geldigheid()[0],
+            **found,
+        ),
+    )
+    return [] if data is None else [Draft(CandidateChangedV2, data, ctx.sent_at, new.where)]

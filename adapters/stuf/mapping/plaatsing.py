@@ -148,7 +148,10 @@ def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issu
             "start_date",
         )
     found = changes(SPECS, old, new, issues)
-    if issues or not found:
+    if issues:
+        return []
+    if not found:
+        ctx.notes.append("nothing to publish: old and new agree on every field of the plaatsing")
         return []
     return change_draft(
         PlacementChanged, PlacementChangedData, found, _identity(new), new, ctx.sent_at, issues

@@ -79,6 +79,7 @@ SPECS = (
     ),
 )
 _BY_NAME = {spec.name: spec for spec in SPECS}
+_ELEMENTS = {spec.name: spec.parts[0] for spec in SPECS}
 
 
 def uitkering_drafts(objects: list[ObjectView], ctx: MappingContext, issues: Issues) -> list[Draft]:
@@ -152,8 +153,29 @@ def _current(name: str, old: ObjectView, new: ObjectView) -> Any:
 
 def _changed(old: ObjectView, new: ObjectView, ctx: MappingContext, issues: Issues) -> list[Draft]:
     found: list[Change] = changes(SPECS, old, new, issues)
-    found = [c for c in found if c.value is not UNKNOWN]
-    if issues or not found:
+    for change in found:
+        # benefit.status-changed has no "unknown" and clears only an end or a suspension:
+        # anything else is refused by name rather than dropped.
+        if change.value is UNKNOWN:
+            issues.add(
+                new.where,
+                "not-carried",
+                f"{_ELEMENTS[change.name]}: an uitkering field cannot become unknown "
+                "(waardeOnbekend); send its value, or geenWaarde where it may be emptied",
+                change.name,
+            )
+        elif change.value is None and change.name not in _CLEARABLE | {"status"}:
+            issues.add(
+                new.where,
+                "not-carried",
+                f"{_ELEMENTS[change.name]}: an uitkering cannot lose this value (geenWaarde); "
+                "only datumEinde and opschorting may be emptied",
+                change.name,
+            )
+    if issues:
+        return []
+    if not found:
+        ctx.notes.append("nothing to publish: old and new agree on every field of the uitkering")
         return []
     data: dict[str, Any] = {c.name: c.value for c in found if c.value is not None}
     try:

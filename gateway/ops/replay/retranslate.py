@@ -1,5 +1,10 @@
 """Re-translation: run the adapter that translated a stored raw payload again (after its
-profile or mapping was fixed) and build the message that supersedes an old one."""
+profile or mapping was fixed) and build the message that supersedes an old one.
+
+It goes through the owning channel with all its rules: a channel that has rules beyond its
+adapter (StUF: zender, ontvanger, soapAction, referentienummer) registers a
+:class:`~gateway.channels.Retranslate` for its adapter; any other adapter is re-translated as
+the REST channel takes it (translate, then the sender must own every message)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.base import Adapter, Draft, TranslationError
 from gateway.auth import ClientLookup
+from gateway.channels import Retranslate, Retranslated, StoredInput
 from gateway.errors import GatewayError
 from gateway.events import EventFactory, OutboxRecord
 from gateway.ops.masking import mask_text
@@ -38,15 +44,24 @@ class SourcePayload:
     payload_path: str | None
     #: Ids of the inbound's original messages (not re-translations), in seq order.
     originals: list[str]
+    channel: str = ""
+    external_ref: str | None = None
+    error_code: str | None = None
 
 
 class Retranslator:
     def __init__(
-        self, *, adapters: Mapping[str, Adapter], clients: ClientLookup, events: EventFactory
+        self,
+        *,
+        adapters: Mapping[str, Adapter],
+        clients: ClientLookup,
+        events: EventFactory,
+        channels: Mapping[str, Retranslate] | None = None,
     ) -> None:
         self._adapters = adapters
         self._clients = clients
         self._events = events
+        self._channels = channels if channels is not None else {}
 
     async def load_source(self, conn: AsyncConnection, inbound_id: str) -> SourcePayload:
         row = (await conn.execute(select(inbound).where(inbound.c.id == inbound_id))).one()
@@ -64,6 +79,9 @@ class Retranslator:
             payload=row.payload,
             payload_path=row.payload_path,
             originals=list(originals),
+            channel=row.channel,
+            external_ref=row.external_ref,
+            error_code=row.error_code,
         )
 
     async def index_of(self, conn: AsyncConnection, message: Any, source: SourcePayload) -> int:
@@ -83,6 +101,11 @@ class Retranslator:
             raise RetranslateError("cannot find the message's place in its payload") from None
 
     def translate(self, source: SourcePayload) -> list[Draft]:
+        return self.retranslate(source).drafts
+
+    def retranslate(self, source: SourcePayload) -> Retranslated:
+        """The drafts the payload's channel makes of it now, with the channel's idempotency
+        key; raises :class:`RetranslateError` with the reason it refuses."""
         if source.payload is None and source.payload_path:
             raise RetranslateError(
                 "this message comes from an uploaded file, which is not re-translated (files "
@@ -96,20 +119,31 @@ class Retranslator:
         adapter = self._adapters.get(source.adapter)
         if adapter is None:
             raise RetranslateError(f"adapter {source.adapter!r} is not installed")
-        try:
-            drafts = adapter.translate(source.payload, sender=source.sender)
-        except TranslationError as exc:
-            first = "; ".join(f"{i.where}: {i.message}" for i in exc.issues[:3])
-            raise RetranslateError(mask_text(f"{exc.summary}: {first}")[:1000]) from None
         client = self._clients.get(source.sender)
         if client is None:
             raise RetranslateError(f"sender {source.sender!r} is no longer a configured client")
+        channel = self._channels.get(source.adapter)
         try:
-            for draft in drafts:
+            if channel is not None:
+                done = channel(
+                    StoredInput(
+                        payload=source.payload,
+                        sender=source.sender,
+                        channel=source.channel,
+                        external_ref=source.external_ref,
+                        error_code=source.error_code,
+                    )
+                )
+            else:
+                done = Retranslated(adapter.translate(source.payload, sender=source.sender))
+            for draft in done.drafts:
                 client.check_owns(draft.data, draft.origin)
+        except TranslationError as exc:
+            first = "; ".join(f"{i.where}: {i.message}" for i in exc.issues[:3])
+            raise RetranslateError(mask_text(f"{exc.summary}: {first}")[:1000]) from None
         except GatewayError as exc:
             raise RetranslateError(mask_text(exc.detail)[:1000]) from None
-        return drafts
+        return done
 
     def record(
         self,

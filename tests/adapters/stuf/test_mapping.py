@@ -13,7 +13,6 @@ from lxml import etree
 from adapters.base import Draft, TranslationError
 from adapters.stuf import adapter
 from schemas.candidate import CandidateWithdrawnData
-from schemas.person import PersonChangedData
 from tests import stuf_messages as m
 from tests.drafts import data_as
 
@@ -44,14 +43,8 @@ def test_w_only_real_changes_appear() -> None:
         dossiernummer=None,
     )
     out = data(m.kandidaat_lk01("W-1", old, new, mutatiesoort="W"))
-    assert out["name"] == {
-        "surname": "Vries",
-        "surname_prefix": "de",
-        "initials": "J.",
-        "given_names": "Johannes",
-    }
-    assert set(out) == {"bsn", "municipality", "name", "cleared", "unknown"}
-    assert out["cleared"] == [] and out["unknown"] == []
+    assert out["given_names"] == {"state": "modified", "old": "Jan", "new": "Johannes"}
+    assert set(out) == {"bsn", "municipality", "kind", "given_names"}
 
 
 def test_w_geen_waarde_clears_and_absent_keeps() -> None:
@@ -70,8 +63,9 @@ def test_w_geen_waarde_clears_and_absent_keeps() -> None:
         dossiernummer=None,
     )
     out = data(m.kandidaat_lk01("W-2", old, new, mutatiesoort="W"))
-    assert out["cleared"] == ["contact", "iban"]
-    for kept in ("name", "birth_date", "address"):
+    assert out["email"] == {"state": "cleared", "old": "jan@example.org"}
+    assert out["iban"] == {"state": "cleared", "old": "NL91ABNA0417164300"}
+    for kept in ("surname", "birth_date", "address", "phone"):
         assert kept not in out  # absent in the new object: unchanged
 
 
@@ -88,9 +82,8 @@ def test_w_nil_without_novalue_also_clears() -> None:
         datumAanmelding=None,
         dossiernummer=None,
     )
-    assert data(m.kandidaat_lk01("W-3", m.kandidaat(), new, mutatiesoort="W"))["cleared"] == [
-        "iban"
-    ]
+    out = data(m.kandidaat_lk01("W-3", m.kandidaat(), new, mutatiesoort="W"))
+    assert out["iban"]["state"] == "cleared"
 
 
 def test_w_waarde_onbekend_is_unknown() -> None:
@@ -107,7 +100,7 @@ def test_w_waarde_onbekend_is_unknown() -> None:
         dossiernummer=None,
     )
     out = data(m.kandidaat_lk01("W-4", m.kandidaat(), new, mutatiesoort="W"))
-    assert out["unknown"] == ["birth_date"] and out["cleared"] == []
+    assert out["birth_date"] == {"state": "unknown", "old": "1990-04-17"}
 
 
 def test_w_same_values_in_old_and_new_is_no_change_at_all() -> None:
@@ -141,12 +134,13 @@ def test_w_address_group_is_replaced_whole() -> None:
         ),
     )
     out = data(m.kandidaat_lk01("W-6", m.kandidaat(), new, mutatiesoort="W"))
-    assert out["address"] == {
+    assert out["address"]["new"] == {
         "street": "Kerkstraat",
         "house_number": 3,
         "postcode": "1017GB",
         "city": "Amsterdam",
     }
+    assert out["address"]["state"] == "modified"
     assert out["effective_date"] == "2027-01-01"
 
 
@@ -180,7 +174,8 @@ def test_w_plaatsing_changes_only_rate() -> None:
 def test_w_correction_maps_like_a_change() -> None:
     new = m.kandidaat(geslachtsnaam="Vries-Jansen")
     out = data(m.kandidaat_lk01("C-1", m.kandidaat(), new, mutatiesoort="C"))
-    assert out["name"]["surname"] == "Vries-Jansen"
+    assert out["surname"] == {"state": "modified", "old": "Vries", "new": "Vries-Jansen"}
+    assert out["kind"] == "correction"
 
 
 def test_w_old_and_new_must_be_the_same_person() -> None:
@@ -247,6 +242,7 @@ def test_nps_name_death_and_address_changes() -> None:
         geslachtsnaam="Jansen",
         overlijdensdatum="20261120",
         verblijfsadres=[
+            ("aoa.identificatie", "0599200000654321"),
             ("wpl.woonplaatsNaam", "Rotterdam"),
             ("gor.straatnaam", "Coolsingel"),
             ("aoa.postcode", "3011AD"),
@@ -254,20 +250,77 @@ def test_nps_name_death_and_address_changes() -> None:
             ("begindatumVerblijf", "20261115"),
         ],
     )
-    found: dict[str, PersonChangedData] = {}
-    for draft in drafts(m.nps_lk01("N-1", m.persoon(), new)):
-        assert isinstance(draft.data, PersonChangedData)
-        found[draft.data.change] = draft.data
-    name, address = found["name"].name, found["address"].address
-    assert name is not None and name.surname == "Jansen"
-    assert found["death"].date_of_death == date(2026, 11, 20)
-    assert address is not None and address.city == "Rotterdam"
-    assert found["address"].effective_date == date(2026, 11, 15)
-    assert {d.municipality for d in found.values()} == {"0363"}
+    [draft] = drafts(m.nps_lk01("N-1", m.persoon(), new))
+    out = draft.data.model_dump(mode="json", exclude_none=True)
+    assert out["surname"] == {"state": "modified", "old": "Vries", "new": "Jansen"}
+    assert out["date_of_death"] == {"state": "set", "new": "2026-11-20"}
+    assert out["address"]["state"] == "modified"
+    assert out["address"]["new"] == {
+        "street": "Coolsingel",
+        "house_number": 40,
+        "postcode": "3011AD",
+        "city": "Rotterdam",
+        "bag_id": "0599200000654321",
+        "since": "2026-11-15",
+    }
+    assert out["municipality"] == "0363" and out["kind"] == "change"
 
 
-def test_nps_t_mutation_yields_nothing() -> None:
+def test_nps_t_mutation_is_a_snapshot() -> None:
     xml = m.message(
         "npsLk01", "NPS", [m.persoon()], ref="N-2", mutatiesoort="T", prefix="BG", namespace=m.BG
     )
-    assert drafts(xml) == []
+    [draft] = drafts(xml)
+    out = draft.data.model_dump(mode="json", exclude_none=True)
+    assert out["kind"] == "snapshot"
+    assert out["surname"] == {"state": "set", "new": "Vries"}
+
+
+# --- issue 9: what cannot be carried is refused by name, never dropped ------------------------
+def test_uitkering_value_becoming_unknown_is_refused_naming_the_element() -> None:
+    new = m.uitkering(
+        soortUitkering=None,
+        datumIngang=None,
+        datumEinde=V(no_value="waardeOnbekend"),
+    )
+    with pytest.raises(TranslationError) as caught:
+        drafts(m.uitkering_lk01("U-1", m.uitkering(datumEinde="20270601"), new, mutatiesoort="W"))
+    [issue] = caught.value.issues
+    assert issue.code == "not-carried" and issue.field == "benefit_end"
+    assert issue.message.startswith("datumEinde:")
+
+
+def test_uitkering_kind_cleared_is_refused_naming_the_element() -> None:
+    new = m.uitkering(soortUitkering=V(no_value="geenWaarde"), datumIngang=None)
+    with pytest.raises(TranslationError) as caught:
+        drafts(m.uitkering_lk01("U-2", m.uitkering(), new, mutatiesoort="W"))
+    assert [(i.code, i.field) for i in caught.value.issues] == [("not-carried", "benefit_kind")]
+
+
+def test_kandidaat_withdrawal_date_in_a_w_is_refused_naming_the_element() -> None:
+    new = m.kandidaat(datumAfmelding="20270101")
+    with pytest.raises(TranslationError) as caught:
+        drafts(m.kandidaat_lk01("K-1", m.kandidaat(), new, mutatiesoort="W"))
+    [issue] = caught.value.issues
+    assert issue.where.endswith("/datumAfmelding") and "mutatiesoort V" in issue.message
+
+
+def test_kandidaat_case_reference_and_enrolment_date_changes_are_carried() -> None:
+    new = m.kandidaat(dossiernummer="WIZ-2026-002", datumAanmelding="20261202")
+    out = data(m.kandidaat_lk01("K-2", m.kandidaat(), new, mutatiesoort="W"))
+    assert out["case_reference"] == {
+        "state": "modified",
+        "old": "WIZ-2026-001",
+        "new": "WIZ-2026-002",
+    }
+    assert out["enrolled_on"] == {"state": "modified", "old": "2026-12-01", "new": "2026-12-02"}
+
+
+def test_an_empty_mapping_says_why() -> None:
+    new = m.persoon()
+    at = [name for name, _ in new].index("geboortedatum")
+    new.insert(at, ("geslachtsaanduiding", "M"))
+    message = adapter.read(etree.fromstring(m.nps_lk01("N-9", m.persoon(), new).encode()))
+    mapped = adapter.map(message, municipality="0363")
+    assert mapped.drafts == []
+    assert mapped.nothing is not None and "not carried: geslachtsaanduiding" in mapped.nothing

@@ -136,7 +136,7 @@ async def test_a_reprocessed_batch_publishes_nothing_twice_and_keeps_person_orde
             types = [
                 r[0] for r in await conn.execute(select(messages.c.type).order_by(messages.c.seq))
             ]
-        assert types == ["candidate.enrolled", "candidate.changed", "candidate.withdrawn"]
+        assert types == ["candidate.enrolled", "candidate.changed.v2", "candidate.withdrawn"]
 
         # a stop in the middle: the batch is processed again from the start
         from gateway.store.stuf_repo import find_batch, update_batch
