@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from gateway.localkafka import LocalKafka
 from gateway.store import Store
 from gateway.store.tables import messages
-from tests.conftest import PERSON_KEY_SECRET
+from tests.conftest import PERSON_KEY_SECRET, GatewayFactory
 from tests.kafka_reader import headers_of, read_topic
 from tests.samples import bsn_list, placement_started
 
@@ -50,7 +50,11 @@ async def poll(check, what: str, timeout: float) -> None:  # type: ignore[no-unt
 
 @pytest.mark.parametrize("lease_seconds", [2.0, 1.0])
 async def test_a_paused_relay_is_fenced_no_duplicates_no_loss_order_kept(
-    make_gateway, kafka: LocalKafka, store_url: str, tmp_path: Path, lease_seconds: float
+    make_gateway: GatewayFactory,
+    kafka: LocalKafka,
+    store_url: str,
+    tmp_path: Path,
+    lease_seconds: float,
 ) -> None:
     persons = bsn_list(40)
     async with make_gateway(kafka=kafka, relay=False) as gw:

@@ -48,7 +48,7 @@ def generated(count: int) -> list[Scenario]:
 
 
 def valid_bsns(count: int) -> list[str]:
-    numbers = []
+    numbers: list[str] = []
     candidate = 100_000_000
     while len(numbers) < count:
         candidate += 1

@@ -19,7 +19,7 @@ from gateway.log import configure_logging
 from gateway.store import Store
 from schemas.identifiers import find_bsns, mask_bsns, normalise_bsn
 from tests import stuf_messages as m
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, GatewayFactory
 from tests.log_scan import bsns_in_tests, leaks, spellings
 from tests.ops.helpers import ops_get
 from tests.samples import candidate_enrolled
@@ -79,7 +79,7 @@ def test_the_log_scan_finds_a_bsn_in_any_spelling() -> None:
 
 
 async def test_every_spelling_is_masked_in_every_ops_view_and_log(
-    make_gateway, tmp_path: Path, whole_run_log: Callable[[], None]
+    make_gateway: GatewayFactory, tmp_path: Path, whole_run_log: Callable[[], None]
 ) -> None:
     log_file = tmp_path / "log.jsonl"
     handle = log_file.open("w", encoding="utf-8")
@@ -164,7 +164,9 @@ async def test_a_sender_reference_spelling_a_bsn_is_masked_in_ops_views(
     assert "111.222.333" not in _text(listed) + _text(detail) + _text(message)
 
 
-async def test_a_request_method_spelling_a_bsn_never_becomes_a_metric_label(make_gateway) -> None:
+async def test_a_request_method_spelling_a_bsn_never_becomes_a_metric_label(
+    make_gateway: GatewayFactory,
+) -> None:
     async with make_gateway(relay=False) as gw:
         odd = await gw.client.request("111222333", "/v1/messages")
         metrics = (await gw.client.get("/metrics")).text

@@ -22,7 +22,7 @@ from gateway.kafka_client import client_options, probe_kafka
 from gateway.localkafka import LocalKafka
 from gateway.log import configure_logging
 from gateway.settings import Settings
-from tests.conftest import new_broker
+from tests.conftest import GatewayFactory, new_broker
 from tests.kafka_reader import TopicMissingError, read_topic
 from tests.ops.helpers import report_on_dlq
 from tests.samples import placement_started
@@ -102,7 +102,7 @@ async def readyz(gw: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("how", ["ssl", "sasl_ssl"])
 async def test_relay_publishes_over_secured_listener(
-    make_gateway, secure_kafka: tuple[LocalKafka, Pki], how: str
+    make_gateway: GatewayFactory, secure_kafka: tuple[LocalKafka, Pki], how: str
 ) -> None:
     broker, pki = secure_kafka
     security = mutual_tls(broker, pki) if how == "ssl" else scram(broker, pki)
@@ -148,7 +148,7 @@ async def test_relay_publishes_over_secured_listener(
 
 @pytest.mark.parametrize("how", ["stranger-certificate", "wrong-password"])
 async def test_wrong_credentials_fail_readiness_and_lose_nothing(
-    make_gateway,
+    make_gateway: GatewayFactory,
     secure_kafka: tuple[LocalKafka, Pki],
     how: str,
     capsys: pytest.CaptureFixture[str],
@@ -214,7 +214,7 @@ async def _ready_when(gw: Any, predicate: Callable[[dict[str, Any]], bool]) -> A
 def test_client_options_carry_tls_and_sasl(tmp_path: Path) -> None:
     pki = make_pki(tmp_path / "pki")
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         kafka_bootstrap_servers="kafka-1:9093,kafka-2:9093",
         kafka_security_protocol="SASL_SSL",
         kafka_ssl_cafile=pki.ca,
@@ -228,7 +228,7 @@ def test_client_options_carry_tls_and_sasl(tmp_path: Path) -> None:
     assert options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("gw", "pw")
     assert options["ssl_context"].check_hostname
-    plain = client_options(Settings(_env_file=None))  # type: ignore[call-arg]
+    plain = client_options(Settings(_env_file=None))
     assert plain == {"bootstrap_servers": "127.0.0.1:9092", "security_protocol": "PLAINTEXT"}
 
 
@@ -247,7 +247,7 @@ def test_incomplete_kafka_security_settings_are_refused(
     values: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        Settings(_env_file=None, **values)
 
 
 async def test_probe_names_an_untrusted_broker_certificate(
@@ -255,11 +255,11 @@ async def test_probe_names_an_untrusted_broker_certificate(
 ) -> None:
     broker, pki = secure_kafka
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         # Trusting only another CA's certificate: the broker's own is not trusted.
         **{**mutual_tls(broker, pki), "kafka_ssl_cafile": pki.stranger_cert},
     )
     reason = await probe_kafka(settings, seconds=5)
     assert reason is not None
     assert f"127.0.0.1:{broker.ssl_port}: TLS: the broker's certificate is not trusted" in reason
-    assert await probe_kafka(Settings(_env_file=None, **mutual_tls(broker, pki))) is None  # type: ignore[call-arg]
+    assert await probe_kafka(Settings(_env_file=None, **mutual_tls(broker, pki))) is None

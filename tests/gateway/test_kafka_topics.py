@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.localkafka import LocalKafka
+from tests.conftest import GatewayFactory
 from tests.samples import placement_started
 
 pytestmark = pytest.mark.kafka
@@ -142,7 +143,7 @@ async def test_topics_ensure_creates_as_configured(kafka: LocalKafka, tmp_path: 
     ],
 )
 async def test_topic_below_minimums_fails_readiness(
-    make_gateway,
+    make_gateway: GatewayFactory,
     kafka: LocalKafka,
     existing: dict[str, Any],
     minimums: dict[str, int],

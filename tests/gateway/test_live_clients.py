@@ -11,6 +11,7 @@ from pathlib import Path
 from structlog.testing import capture_logs
 
 from gateway.auth import LiveClients, hash_key
+from tests.conftest import GatewayFactory
 from tests.samples import candidate_enrolled
 
 
@@ -94,7 +95,7 @@ def _csrf(html: str) -> str:
 
 
 async def test_revocation_and_logout_apply_at_the_next_request_without_restart(
-    make_gateway, tmp_path: Path
+    make_gateway: GatewayFactory, tmp_path: Path
 ) -> None:
     path = tmp_path / "clients.toml"
     municipality = _client("gemeente-a", "municipality", "key-gemeente-a", extra=AMSTERDAM)
@@ -122,6 +123,7 @@ async def test_revocation_and_logout_apply_at_the_next_request_without_restart(
         # Logout ends the session server-side: the same cookie, sent again, is refused.
         await http.post("/ops/login", data={"api_key": "key-ops-a"})
         cookie = http.cookies.get("flexgw_ops")
+        assert cookie is not None
         page = await http.get("/ops/messages")
         logout = await http.post("/ops/logout", data={"csrf_token": _csrf(page.text)})
         http.cookies.set("flexgw_ops", cookie, path="/ops")

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests import stuf_messages as m
+from tests.conftest import GatewayFactory
 from tests.samples import bsn_list, placement_started
 from tests.stuf_server import body_element, stuf_server
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_stalled_writer_gives_503_with_retry_after_then_retry_is_accepted(
-    make_gateway, store_url: str, tmp_path: Path
+    make_gateway: GatewayFactory, store_url: str, tmp_path: Path
 ) -> None:
     persons = bsn_list(3)
     async with make_gateway(relay=False, store_busy_seconds=1.0) as gw:

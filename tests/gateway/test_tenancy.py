@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from gateway.store.tables import inbound, messages
 from tests import stuf_messages as m
-from tests.conftest import Harness
+from tests.conftest import GatewayFactory, Harness
 from tests.samples import candidate_enrolled, placement_started
 from tests.stuf_server import body_element, stuf_server
 
@@ -45,7 +45,9 @@ async def _count(gw: Harness, sender: str) -> int:
     return int(found or 0)
 
 
-async def test_a_municipality_changes_only_the_candidates_it_enrolled(make_gateway) -> None:
+async def test_a_municipality_changes_only_the_candidates_it_enrolled(
+    make_gateway: GatewayFactory,
+) -> None:
     async with make_gateway(relay=False) as gw:
         enrolled = await gw.post(candidate_enrolled("111222333", "0363"))
         change = await gw.post(
@@ -86,7 +88,7 @@ async def test_a_municipality_changes_only_the_candidates_it_enrolled(make_gatew
     assert together.status_code == 202, together.text
 
 
-async def test_placements_name_only_linked_parties(make_gateway) -> None:
+async def test_placements_name_only_linked_parties(make_gateway: GatewayFactory) -> None:
     async with make_gateway(relay=False) as gw:
         ours = placement_started(kvk="12345678") | {}
         ours["data"] = ours["data"] | {"municipality": "0363"}

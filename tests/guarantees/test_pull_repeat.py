@@ -52,7 +52,7 @@ async def _allow_pull_state(gw: Harness) -> None:
 async def _pull_rows(gw: Harness) -> tuple[dict[str, int], int]:
     """Inbound rows of the pull channel by state, and pull state rows."""
     async with gw.ctx.store.read() as conn:
-        by_state = dict(
+        by_state: dict[str, int] = dict(
             (
                 await conn.execute(
                     select(inbound.c.state, func.count())

@@ -135,7 +135,7 @@ async def test_errors_outside_the_producer_are_retried_with_backoff_and_a_fresh_
         assert response.status_code == 202, response.text
 
         def retried() -> list[dict[str, Any]]:
-            found = [e for e in relay_log.entries if e["event"] == "relay_retrying"]
+            found = [dict(e) for e in relay_log.entries if e["event"] == "relay_retrying"]
             return found if len(found) >= 5 else []
 
         retries = await eventually(retried, timeout=90, what="five relay retries")

@@ -34,10 +34,11 @@ from tests.ops.browser import (
     png_size,
     screenshot,
 )
-from tests.ops.helpers import eventually, report_on_dlq
+from tests.ops.helpers import report_on_dlq
 from tests.samples import hours_reported, placement_started
 from tests.uploads.conftest import SAMPLES, UPLOAD_KEYS, upload_clients
 from tests.uploads.test_rejections import HEADER, U, row
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -182,7 +183,7 @@ async def scene(
     tmp = tmp_path_factory.mktemp("console-pages")
     topic = f"test.{uuid.uuid4().hex[:12]}"
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=tmp / "data",
         database_url=f"sqlite+aiosqlite:///{tmp / 'gateway.db'}",
         person_key_secret=PERSON_KEY_SECRET,

@@ -17,7 +17,7 @@ from adapters.stuf.translate import canonical_bytes
 from gateway.errors import InvalidMessage
 from gateway.intake import Submission
 from tests import stuf_messages as m
-from tests.conftest import TEST_KEYS, Harness
+from tests.conftest import TEST_KEYS, GatewayFactory, Harness
 from tests.ops.helpers import ops_get, ops_post
 
 SOAP = "/stuf/v1/flextensie"
@@ -48,7 +48,7 @@ async def plan(gw: Harness, inbound_id: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-async def test_stuf_channel_rules_hold_for_retranslation(make_gateway) -> None:  # type: ignore[no-untyped-def]
+async def test_stuf_channel_rules_hold_for_retranslation(make_gateway: GatewayFactory) -> None:
     async with make_gateway() as gw:
         assert (
             await soap(gw, m.kandidaat_lk01("R-ZENDER", zender=("0599", "X")))
@@ -82,7 +82,7 @@ async def test_stuf_channel_rules_hold_for_retranslation(make_gateway) -> None: 
 
 
 async def test_a_stuf_message_refused_by_an_old_fault_is_accepted_with_its_referentienummer(
-    make_gateway,  # type: ignore[no-untyped-def]
+    make_gateway: GatewayFactory,
 ) -> None:
     xml = m.kandidaat_lk01("R-FIXED")
     payload = canonical_bytes(etree.fromstring(xml.encode()))
@@ -118,7 +118,9 @@ def _refuse(_payload: bytes) -> list[Any]:
     raise TranslationError([Issue("/", "invalid-message", "an old mapping bug")])
 
 
-async def test_canonical_json_retranslation_keeps_the_ownership_rule(make_gateway) -> None:  # type: ignore[no-untyped-def]
+async def test_canonical_json_retranslation_keeps_the_ownership_rule(
+    make_gateway: GatewayFactory,
+) -> None:
     foreign = {
         "type": "nl.flextensie.candidate.withdrawn.v1",
         "data": {"bsn": "111222333", "municipality": "0599", "withdrawn_on": "2027-01-01"},

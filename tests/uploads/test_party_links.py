@@ -3,10 +3,13 @@ linked to the uploading agency; the rule is gateway.tenancy's, as on every chann
 
 from __future__ import annotations
 
+from tests.uploads.conftest import UploadGatewayFactory
 from tests.uploads.test_rejections import HEADER, P, row
 
 
-async def test_an_agency_upload_names_only_linked_municipalities(make_upload_gateway) -> None:
+async def test_an_agency_upload_names_only_linked_municipalities(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     # flexwerk-uitzend (12345678) works for 0363 and 0599, not for 0518.
     lines = [
         row(**P, BSN="111222333", Plaatsingsnummer="A-1", Gemeente="0363"),

@@ -20,7 +20,7 @@ from gateway.settings import Settings
 from gateway.store.tables import audit_log, messages, upload_quarantine
 from tests.conftest import PERSON_KEY_SECRET, TEST_KEYS
 from tests.live import serve_in_thread
-from tests.uploads.conftest import SAMPLES, UploadHarness, upload_clients
+from tests.uploads.conftest import SAMPLES, UploadGatewayFactory, UploadHarness, upload_clients
 from tests.uploads.test_rejections import HEADER, U, row
 
 SAMPLE = (SAMPLES / "flexwerk-uitzend.csv").read_bytes()
@@ -71,7 +71,9 @@ async def quarantined(gw: UploadHarness) -> list[dict[str, Any]]:
     return items
 
 
-async def test_ops_list_held_rows_with_masked_values(make_upload_gateway) -> None:
+async def test_ops_list_held_rows_with_masked_values(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway() as gw:
         items = await quarantined(gw)
     assert [(i["line"], i["state"], i["type"]) for i in items] == [
@@ -84,7 +86,7 @@ async def test_ops_list_held_rows_with_masked_values(make_upload_gateway) -> Non
 
 
 async def test_a_released_row_is_queued_superseding_the_earlier_message_and_audited(
-    make_upload_gateway,
+    make_upload_gateway: UploadGatewayFactory,
 ) -> None:
     async with make_upload_gateway() as gw:
         first, _second = await quarantined(gw)
@@ -132,7 +134,9 @@ async def test_a_released_row_is_queued_superseding_the_earlier_message_and_audi
     assert resent["counts"]["rows_quarantined"] == 0
 
 
-async def test_a_discarded_row_is_never_published_and_audited(make_upload_gateway) -> None:
+async def test_a_discarded_row_is_never_published_and_audited(
+    make_upload_gateway: UploadGatewayFactory,
+) -> None:
     async with make_upload_gateway() as gw:
         _first, second = await quarantined(gw)
         before = await gw.count()
@@ -164,7 +168,7 @@ async def test_a_discarded_row_is_never_published_and_audited(make_upload_gatewa
 async def test_flexgw_quarantine_lists_releases_and_discards(tmp_path: Path) -> None:
     """The command line only talks HTTP: one store (SQLite) is enough here."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         data_dir=tmp_path / "data",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
         person_key_secret=PERSON_KEY_SECRET,

@@ -103,7 +103,7 @@ async def test_nps_clears_email_makes_birth_date_unknown_and_keeps_the_bag_id(
     async with stuf_server(store_url, tmp_path / "data") as server:
         enrol(server)
         old = m.persoon(
-            **{"sub.emailadres": "jan@example.org"},  # type: ignore[arg-type]
+            **{"sub.emailadres": "jan@example.org"},
         )
         new = m.persoon(
             geslachtsnaam=None,
