@@ -23,7 +23,7 @@ from gateway.ops.outbox import insert_queued
 from gateway.states import QuarantineState
 from gateway.store.tables import inbound, upload_keys, upload_quarantine
 from gateway.timeutil import format_time
-from gateway.uploads.prepare import value_hash
+from gateway.value_hash import value_hash
 from schemas.registry import BY_SHORT_TYPE, data_model
 
 __all__ = [

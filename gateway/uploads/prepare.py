@@ -16,10 +16,11 @@ from typing import Any
 
 from adapters.base import Draft, Issue
 from gateway.events import EventFactory, OutboxRecord
+from gateway.value_hash import value_hash
 from schemas.payroll import EarningsReportedData, HoursReportedData
 from schemas.placement import PlacementStartedData
 
-__all__ = ["Prepared", "Preparer", "UploadRef", "value_hash"]
+__all__ = ["Prepared", "Preparer", "UploadRef"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +138,3 @@ class Preparer:
         elif isinstance(data, PlacementStartedData) and placement is None:
             prepared.placement = data.model_dump(mode="json", exclude_none=True)
         return prepared
-
-
-_NOT_VALUES = {"timecard_id", "correction_of"}
-
-
-def value_hash(data: Any, record: OutboxRecord) -> str:
-    """What the row says, without the identity of the document that said it."""
-    if isinstance(data, HoursReportedData) and (data.timecard_id or data.correction_of):
-        text = data.model_dump_json(exclude_none=True, exclude=_NOT_VALUES).encode("utf-8")
-    else:
-        text = record.value
-    return hashlib.sha256(text).hexdigest()

@@ -31,7 +31,8 @@ from gateway.states import InboundState, MessageState, QuarantineState
 from gateway.store import Store
 from gateway.uploads import repo
 from gateway.uploads.model import Counts, Upload
-from gateway.uploads.prepare import Prepared, Preparer, value_hash
+from gateway.uploads.prepare import Prepared, Preparer
+from gateway.value_hash import value_hash
 from schemas.payroll import HoursReportedData
 from schemas.placement import PlacementChanged, PlacementStartedData
 from schemas.registry import BY_SHORT_TYPE, data_model
