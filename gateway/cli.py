@@ -254,11 +254,26 @@ def kafka_tail(
         )
 
     async def newest(consumer: Any, partitions: list[Any]) -> None:
-        # Each partition from its end minus N; the newest N of the union by write time.
+        # Each partition from its end minus a window; the newest N of the union by write time.
+        # Transaction markers take offsets too (the relay publishes in transactions), so the
+        # window doubles until it holds N records or reaches the start of every partition.
         ends = await consumer.end_offsets(partitions)
         starts = await consumer.beginning_offsets(partitions)
+        window = limit
+        while True:
+            records = await read_window(consumer, partitions, starts, ends, window)
+            if len(records) >= limit or all(ends[tp] - window <= starts[tp] for tp in partitions):
+                break
+            window *= 2
+        records.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
+        for record in records[-limit:]:
+            show(record)
+
+    async def read_window(
+        consumer: Any, partitions: list[Any], starts: Any, ends: Any, window: int
+    ) -> list[Any]:
         for tp in partitions:
-            consumer.seek(tp, max(starts[tp], ends[tp] - limit))
+            consumer.seek(tp, max(starts[tp], ends[tp] - window))
         records: list[Any] = []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
@@ -272,9 +287,7 @@ def kafka_tail(
             batch = await consumer.getmany(*pending, timeout_ms=500)
             for tp, found in batch.items():
                 records.extend(r for r in found if r.offset < ends[tp])
-        records.sort(key=lambda r: (r.timestamp, r.partition, r.offset))
-        for record in records[-limit:]:
-            show(record)
+        return records
 
     async def run() -> None:
         # read_committed: records of a fenced relay's aborted transactions are not shown.
