@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "INBOUND_TRANSITIONS",
@@ -194,24 +195,31 @@ INBOUND_TRANSITIONS: Mapping[InboundState, frozenset[InboundState]] = MappingPro
 
 
 def can_move(source: str, target: MessageState) -> bool:
-    try:
-        return target in MESSAGE_TRANSITIONS[MessageState(source)]
-    except ValueError:
-        return False
+    return _allowed(MESSAGE_TRANSITIONS, MessageState, source, target)
 
 
 def sources_of(target: MessageState) -> list[str]:
     """Every state a message may be in for a move to ``target`` (for ``WHERE state IN``)."""
-    return sorted(str(s) for s, targets in MESSAGE_TRANSITIONS.items() if target in targets)
+    return _sources(MESSAGE_TRANSITIONS, target)
 
 
 def can_move_inbound(source: str, target: InboundState) -> bool:
-    try:
-        return target in INBOUND_TRANSITIONS[InboundState(source)]
-    except ValueError:
-        return False
+    return _allowed(INBOUND_TRANSITIONS, InboundState, source, target)
 
 
 def sources_of_inbound(target: InboundState) -> list[str]:
     """Every state a payload may be in for a move to ``target`` (for ``WHERE state IN``)."""
-    return sorted(str(s) for s, targets in INBOUND_TRANSITIONS.items() if target in targets)
+    return _sources(INBOUND_TRANSITIONS, target)
+
+
+def _allowed(
+    table: Mapping[Any, frozenset[Any]], states: type[StrEnum], source: str, target: StrEnum
+) -> bool:
+    try:
+        return target in table[states(source)]
+    except ValueError:
+        return False
+
+
+def _sources(table: Mapping[Any, frozenset[Any]], target: StrEnum) -> list[str]:
+    return sorted(str(s) for s, targets in table.items() if target in targets)

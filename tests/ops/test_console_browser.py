@@ -23,23 +23,12 @@ from gateway.settings import Settings
 from tests.conftest import PERSON_KEY_SECRET, TEST_KEYS, make_test_clients
 from tests.kafka_reader import read_topic
 from tests.live import serve_in_thread
+from tests.ops.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.ops.helpers import report_on_dlq
 from tests.samples import hours_reported, placement_started
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.kafka
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _settings(
