@@ -10,9 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from schemas.placement import PlacementChangedData, PlacementStartedData
+from schemas.envelope import CloudEvent
+from schemas.placement import (
+    PlacementChanged,
+    PlacementChangedData,
+    PlacementChangedV2,
+    PlacementChangedV2Data,
+    PlacementStartedData,
+    PlacementStartedV2Data,
+)
 
-__all__ = ["CHANGEABLE", "placement_change"]
+__all__ = ["CHANGEABLE", "change_event", "placement_change"]
 
 CHANGEABLE = ("client", "end_date", "hourly_rate", "hours_per_week", "job_title", "municipality")
 
@@ -21,13 +29,25 @@ def placement_change(
     previous: Mapping[str, Any], current: PlacementStartedData
 ) -> PlacementChangedData | None:
     """``previous`` is the JSON form of the earlier :class:`PlacementStartedData` (merged with
-    later changes); ``None`` when nothing changed."""
-    before = PlacementStartedData.model_validate(previous)
+    later changes); ``None`` when nothing changed. A version 2 ``current`` (SETU, with its
+    parties) gives a version 2 change; the state may have been written by either version."""
+    before = PlacementStartedV2Data.model_validate(previous)
     changed: dict[str, Any] = {}
     for name in CHANGEABLE:
         now = getattr(current, name)
         if now is not None and now != getattr(before, name):
             changed[name] = now
+    if isinstance(current, PlacementStartedV2Data):
+        if current.parties and current.parties != before.parties:
+            changed["parties"] = current.parties
+        if not changed:
+            return None
+        return PlacementChangedV2Data(
+            bsn=current.bsn,
+            agency_kvk=current.agency_kvk,
+            assignment_id=current.assignment_id,
+            **changed,
+        )
     if not changed:
         return None
     return PlacementChangedData(
@@ -36,3 +56,8 @@ def placement_change(
         assignment_id=current.assignment_id,
         **changed,
     )
+
+
+def change_event(change: PlacementChangedData) -> type[CloudEvent]:
+    """The message type that carries ``change``."""
+    return PlacementChangedV2 if isinstance(change, PlacementChangedV2Data) else PlacementChanged

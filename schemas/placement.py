@@ -14,12 +14,19 @@ from schemas.identifiers import Amount, Gemeentecode, Hours, KvkNummer
 
 __all__ = [
     "Client",
+    "Party",
+    "PartyId",
+    "PartyRole",
     "PlacementChanged",
     "PlacementChangedData",
+    "PlacementChangedV2",
+    "PlacementChangedV2Data",
     "PlacementEnded",
     "PlacementEndedData",
     "PlacementStarted",
     "PlacementStartedData",
+    "PlacementStartedV2",
+    "PlacementStartedV2Data",
 ]
 
 PlacementField = Literal[
@@ -35,6 +42,26 @@ class Client(CanonicalModel):
 
     name: ShortText
     kvk: KvkNummer | None = None
+
+
+class PartyId(CanonicalModel):
+    """One identifier of a party and who issued it: SETU's ``idOwner`` (HR-XML) or
+    ``schemeAgencyId`` (v2), e.g. ``KvK``, ``BTW``, ``StaffingCustomer``, ``Supplier``. The
+    owner is what makes the value mean anything: customer number 123 of the agency is not the
+    customer's own 123."""
+
+    value: Annotated[str, Field(min_length=1, max_length=64)]
+    owner: Annotated[str, Field(max_length=64)] = ""
+
+
+PartyRole = Literal["customer", "customer_unit", "supplier", "supplier_unit", "worker"]
+
+
+class Party(CanonicalModel):
+    """A party of the assignment with every identifier the sender gave for it."""
+
+    role: PartyRole
+    ids: Annotated[list[PartyId], Field(min_length=1, max_length=10)]
 
 
 class PlacementStartedData(AssignmentRef):
@@ -62,6 +89,22 @@ class PlacementChangedData(AssignmentRef, ChangeSet[PlacementField]):
     job_title: Annotated[str | None, Field(max_length=120)] = None
 
 
+class PlacementStartedV2Data(PlacementStartedData):
+    """Version 2: the parties of the assignment with every identifier and its owner (SETU
+    customer, its establishment, the supplier, the worker numbers), and who issued the
+    assignment id. A worker identifier owned by ``BSN`` is never listed: ``bsn`` carries it."""
+
+    assignment_id_owner: Annotated[str | None, Field(max_length=64)] = None
+    parties: Annotated[list[Party], Field(max_length=10)] = []
+
+
+class PlacementChangedV2Data(PlacementChangedData):
+    """Version 2: as version 1, plus ``parties`` (all parties as now known) when any party or
+    identifier changed."""
+
+    parties: Annotated[list[Party] | None, Field(max_length=10)] = None
+
+
 class PlacementEndedData(AssignmentRef):
     end_date: date
     reason: EndReason = "completed"
@@ -77,6 +120,20 @@ class PlacementChanged(CloudEvent):
     short_type = "placement.changed"
     type: Literal["nl.flextensie.placement.changed.v1"] = "nl.flextensie.placement.changed.v1"
     data: PlacementChangedData
+
+
+class PlacementStartedV2(CloudEvent):
+    short_type = "placement.started"
+    version = 2
+    type: Literal["nl.flextensie.placement.started.v2"] = "nl.flextensie.placement.started.v2"
+    data: PlacementStartedV2Data
+
+
+class PlacementChangedV2(CloudEvent):
+    short_type = "placement.changed"
+    version = 2
+    type: Literal["nl.flextensie.placement.changed.v2"] = "nl.flextensie.placement.changed.v2"
+    data: PlacementChangedV2Data
 
 
 class PlacementEnded(CloudEvent):

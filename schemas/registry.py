@@ -18,7 +18,13 @@ from schemas.candidate import (
 from schemas.envelope import CloudEvent, event_type
 from schemas.payroll import EarningsReported, HoursReported
 from schemas.person import PersonChanged, PersonChangedV2
-from schemas.placement import PlacementChanged, PlacementEnded, PlacementStarted
+from schemas.placement import (
+    PlacementChanged,
+    PlacementChangedV2,
+    PlacementEnded,
+    PlacementStarted,
+    PlacementStartedV2,
+)
 
 __all__ = [
     "BY_SHORT_TYPE",
@@ -43,7 +49,9 @@ EVENT_CLASSES: tuple[type[CloudEvent], ...] = (
     PersonChanged,
     PersonChangedV2,
     PlacementStarted,
+    PlacementStartedV2,
     PlacementChanged,
+    PlacementChangedV2,
     PlacementEnded,
     HoursReported,
     EarningsReported,

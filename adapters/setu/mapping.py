@@ -15,15 +15,14 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ValidationError
 
 from adapters.base import Draft, Issue
-from adapters.placements import placement_change
-from adapters.setu.model import AssignmentDoc, TimecardDoc
+from adapters.placements import change_event, placement_change
+from adapters.setu.model import AssignmentDoc, Ref, TimecardDoc
 from schemas.payroll import HoursReported, HoursReportedData
 from schemas.placement import (
-    PlacementChanged,
     PlacementEnded,
     PlacementEndedData,
-    PlacementStarted,
-    PlacementStartedData,
+    PlacementStartedV2,
+    PlacementStartedV2Data,
 )
 
 __all__ = [
@@ -214,7 +213,10 @@ def assignment_drafts(doc: AssignmentDoc, directory: Directory, agency_kvk: str)
         "assignment_id": doc.assignment_id,
         "client": client,
         "start_date": doc.start_date,
+        "parties": _parties(doc.parties),
     }
+    if doc.assignment_id_owner:
+        current["assignment_id_owner"] = doc.assignment_id_owner
     for name, value in (
         ("end_date", doc.actual_end or doc.expected_end),
         ("hourly_rate", doc.hourly_rate),
@@ -223,7 +225,7 @@ def assignment_drafts(doc: AssignmentDoc, directory: Directory, agency_kvk: str)
     ):
         if value is not None:
             current[name] = value
-    started = _validate(PlacementStartedData, current, outcome, doc.where, {})
+    started = _validate(PlacementStartedV2Data, current, outcome, doc.where, {})
     if started is None:
         return outcome
     previous = directory.placement_state(doc.assignment_id)
@@ -252,7 +254,7 @@ def assignment_drafts(doc: AssignmentDoc, directory: Directory, agency_kvk: str)
         return outcome
     state = started.model_dump(mode="json", exclude_none=True)
     if previous is None:
-        outcome.drafts.append(Draft(PlacementStarted, started, origin=where))
+        outcome.drafts.append(Draft(PlacementStartedV2, started, origin=where))
         outcome.placement = state
         return outcome
     change = placement_change(previous, started)
@@ -260,8 +262,25 @@ def assignment_drafts(doc: AssignmentDoc, directory: Directory, agency_kvk: str)
     if change is None:
         outcome.note = "the assignment repeats what is known: nothing changed"
         return outcome
-    outcome.drafts.append(Draft(PlacementChanged, change, origin=where))
+    outcome.drafts.append(Draft(change_event(change), change, origin=where))
     return outcome
+
+
+# A worker number the sender says is a BSN is not a party identifier: ``bsn`` carries the person.
+_BSN_OWNERS = frozenset({"bsn", "burgerservicenummer", "sofi", "sofinummer"})
+
+
+def _parties(parties: Sequence[tuple[str, Sequence[Ref]]]) -> list[dict[str, Any]]:
+    found = []
+    for role, refs in parties:
+        ids = [
+            {"value": ref.value, "owner": ref.owner}
+            for ref in refs
+            if ref.owner.strip().casefold() not in _BSN_OWNERS
+        ]
+        if ids:
+            found.append({"role": role, "ids": ids})
+    return found
 
 
 def _validate(
@@ -286,7 +305,7 @@ def _validate(
                 place = where[str(loc[0])]
             elif loc and loc[0] == "period":
                 place = where.get("period_end", place)
-            elif loc and loc[0] == "client":
+            elif loc and loc[0] in ("client", "parties"):
                 place = where.get("customer", place)
             message = str(err["msg"]).removeprefix("Value error, ")
             code = str(err["type"])

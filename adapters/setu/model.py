@@ -79,6 +79,11 @@ class AssignmentDoc:
     worker_ids: list[Ref] = field(default_factory=list)
     customer_id: str | None = None
     customer_kvk: str | None = None
+    #: Who issued the assignment id (v1 ``AssignmentId/@idOwner``, v2 ``documentId``'s agency).
+    assignment_id_owner: str = ""
+    #: Every party of the assignment with all its identifiers: (role, ids) in document order;
+    #: roles as in ``schemas.placement.PartyRole``.
+    parties: list[tuple[str, list[Ref]]] = field(default_factory=list)
     start_date: date | None = None
     expected_end: date | None = None
     actual_end: date | None = None

@@ -160,6 +160,16 @@ def _time_entry(r: _Reader, interval: etree._Element) -> TimeEntry:
     )
 
 
+# HR-XML ReferenceInformation: which element names which party of the assignment.
+_PARTY_ELEMENTS = (
+    ("customer", "StaffingCustomerId"),
+    ("customer_unit", "StaffingCustomerOrgUnitId"),
+    ("supplier", "StaffingSupplierId"),
+    ("supplier_unit", "StaffingSupplierOrgUnitId"),
+    ("worker", "HumanResourceId"),
+)
+
+
 def read_assignment(root: etree._Element) -> AssignmentDoc:
     doc = AssignmentDoc(version="1.x", syntax="xml")
     r = _Reader(doc.issues)
@@ -178,6 +188,17 @@ def read_assignment(root: etree._Element) -> AssignmentDoc:
         doc.customer_kvk = doc.customer_id
     doc.where["worker"] = "/Assignment/ReferenceInformation/HumanResourceId"
     doc.where["customer"] = "/Assignment/ReferenceInformation/StaffingCustomerId"
+    assignment_id = r.element(root, "h:AssignmentId")
+    if assignment_id is not None:
+        doc.assignment_id_owner = (assignment_id.get("idOwner") or "").strip()
+    for role, name in _PARTY_ELEMENTS:
+        ids = []
+        for element in reference.findall(_H + name) if reference is not None else []:
+            value = r.text(element, "h:IdValue")
+            if value:
+                ids.append(Ref(value, (element.get("idOwner") or "").strip()))
+        if ids:
+            doc.parties.append((role, ids))
     dates = r.element(root, "h:AssignmentDateRange")
     doc.start_date = r.typed(dates, "h:StartDate", iso_date, "invalid_date", "date")
     doc.expected_end = r.typed(dates, "h:ExpectedEndDate", iso_date, "invalid_date", "date")

@@ -110,6 +110,17 @@ def _refs(nodes: list[Node]) -> list[Ref]:
     return found
 
 
+def _party_refs(party: Node) -> list[Ref]:
+    """A v2 organisation's identifiers: its ids (owned by whoever issued them), its legal id
+    (``KvK``) and tax id (``BTW``)."""
+    refs = _refs(party.all("id"))
+    for name in ("legalId", "taxId"):
+        value = party.value(name, "value")
+        if value:
+            refs.append(Ref(value, party.value(name, "schemeAgencyId") or ""))
+    return refs
+
+
 def _path(root: Node, syntax: str, *names: str) -> str:
     if syntax == "json":
         return "#/" + "/".join(names)
@@ -185,6 +196,20 @@ def read_assignment(root: Node, syntax: Literal["xml", "json"]) -> AssignmentDoc
         if customer.value("legalId", "schemeAgencyId") == "KvK":
             doc.customer_kvk = customer.value("legalId", "value")
     doc.where["customer"] = _path(root, syntax, "customer")
+    doc.assignment_id_owner = root.value("documentId", "schemeAgencyId") or ""
+    for role, unit_role, name in (
+        ("customer", "customer_unit", "customer"),
+        ("supplier", "supplier_unit", "supplier"),
+    ):
+        party = root.one(name)
+        if party is None:
+            continue
+        doc.parties.append((role, _party_refs(party)))
+        for establishment in party.all("establishment"):
+            doc.parties.append((unit_role, _party_refs(establishment)))
+    if doc.worker_ids:
+        doc.parties.append(("worker", list(doc.worker_ids)))
+    doc.parties = [(role, ids) for role, ids in doc.parties if ids]
     position = root.one("positionProfile")
     period = position.one("positionPeriod") if position is not None else None
     doc.start_date = r.typed(period, ("start",), iso_date, "date")

@@ -24,7 +24,7 @@ import structlog
 
 from adapters.base import Draft, Issue
 from adapters.corrections import CorrectionRefused, apply_delta
-from adapters.placements import placement_change
+from adapters.placements import change_event, placement_change
 from adapters.texts import dutch
 from gateway.events import OutboxRecord
 from gateway.states import InboundState, MessageState, QuarantineState
@@ -34,7 +34,7 @@ from gateway.uploads.model import Counts, Upload
 from gateway.uploads.prepare import Prepared, Preparer
 from gateway.value_hash import value_hash
 from schemas.payroll import HoursReportedData
-from schemas.placement import PlacementChanged, PlacementStartedData
+from schemas.placement import PlacementStartedData
 from schemas.registry import BY_SHORT_TYPE, data_model
 
 __all__ = ["Settlement", "Stager"]
@@ -310,7 +310,7 @@ class Stager:
             change = placement_change(known.state, data)
             if change is None:
                 return None
-            return self.preparer.record(Draft(PlacementChanged, change), row.index)
+            return self.preparer.record(Draft(change_event(change), change), row.index)
         if isinstance(data, HoursReportedData) and row.timecard_id and not data.correction_of:
             data = data.model_copy(update={"correction_of": row.timecard_id})
         return self.preparer.record(Draft(event, data), row.index, supersedes=replaces)

@@ -15,7 +15,7 @@ REF = {"bsn": "111222333", "municipality": "0363"}
 
 
 def test_every_type_is_versioned_and_registered() -> None:
-    assert len(EVENT_CLASSES) == 12
+    assert len(EVENT_CLASSES) == 14
     for cls in EVENT_CLASSES:
         assert full_type(cls) == f"nl.flextensie.{cls.short_type}.v{cls.version}"
         assert cls.model_fields["type"].default == full_type(cls)
@@ -28,12 +28,14 @@ def test_every_type_is_versioned_and_registered() -> None:
         "person.changed",
         "person.changed.v2",
         "placement.started",
+        "placement.started.v2",
         "placement.changed",
+        "placement.changed.v2",
         "placement.ended",
         "hours.reported",
         "earnings.reported",
     }
-    assert len(BY_TYPE) == 12
+    assert len(BY_TYPE) == 14
 
 
 def test_change_sets_must_change_something_and_not_contradict() -> None:

@@ -92,7 +92,7 @@ def test_official_example_becomes_the_expected_messages(name: str) -> None:
     assert outcome.issues == []
     got = [
         {
-            "type": f"nl.flextensie.{d.event.short_type}.v1",
+            "type": f"nl.flextensie.{d.event.short_type}.v{d.event.version}",
             "data": json.loads(d.data.model_dump_json(exclude_none=True)),
         }
         for d in outcome.drafts

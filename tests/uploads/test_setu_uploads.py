@@ -24,7 +24,7 @@ def typed(records: list[Any], short: str) -> list[dict[str, Any]]:
     return [
         json.loads(r.value)
         for r in records
-        if headers_of(r)["ce_type"] == f"nl.flextensie.{short}.v1"
+        if headers_of(r)["ce_type"].rsplit(".", 1)[0] == f"nl.flextensie.{short}"
     ]
 
 
